@@ -1,0 +1,120 @@
+//! Command-line arguments (clap derive). Typed values only; validation that clap cannot do
+//! happens in the command handlers, before any packet is read.
+
+use std::num::NonZeroU64;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Packet-level network forensics and flow analysis.
+#[derive(Debug, Parser)]
+#[command(name = "flowsleuth", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print the packets of a pcap or pcapng file (plain or gzip), one line each, like `tcpdump -nr`.
+    Read(ReadArgs),
+    /// Capture live from an interface through libpcap, printing like `read` or writing pcap files.
+    Capture(CaptureArgs),
+}
+
+/// How packets are printed.
+#[derive(Debug, Args)]
+pub(crate) struct PrintArgs {
+    /// Print the link-level header (MAC addresses, VLAN tags, SLL fields) on each line.
+    #[arg(short = 'e')]
+    pub(crate) link_level: bool,
+    /// Print one JSON object per packet (stable field names, see README) instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Accepted for tcpdump compatibility: flowsleuth never resolves names.
+    #[arg(short = 'n')]
+    pub(crate) numeric: bool,
+}
+
+/// `flowsleuth read`.
+#[derive(Debug, Args)]
+pub(crate) struct ReadArgs {
+    /// The capture to read: pcap or pcapng, optionally gzip-compressed; `-` reads standard input.
+    #[arg(short = 'r', value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Stop after printing this many packets (after the filter).
+    #[arg(short = 'c', value_name = "COUNT")]
+    pub(crate) count: Option<NonZeroU64>,
+    #[command(flatten)]
+    pub(crate) print: PrintArgs,
+    /// Decode every packet but print only the closing summary (counts of packets, truncated
+    /// and malformed frames).
+    #[arg(long, conflicts_with_all = ["json", "link_level"])]
+    pub(crate) summary: bool,
+    /// Read the file through a buffered stream instead of memory-mapping it.
+    #[arg(long)]
+    pub(crate) no_mmap: bool,
+    /// A BPF filter expression, as tcpdump takes it (compiled by libpcap).
+    #[arg(
+        value_name = "FILTER",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub(crate) filter: Vec<String>,
+}
+
+/// `flowsleuth capture`.
+#[derive(Debug, Args)]
+pub(crate) struct CaptureArgs {
+    /// Interface to capture on (`any` for all interfaces, Linux cooked SLL2).
+    #[arg(
+        short = 'i',
+        value_name = "IFACE",
+        required_unless_present = "list_interfaces"
+    )]
+    pub(crate) interface: Option<String>,
+    /// List the interfaces libpcap can capture on, and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    pub(crate) list_interfaces: bool,
+    /// Write raw packets to this pcap file instead of printing them.
+    #[arg(short = 'w', value_name = "FILE")]
+    pub(crate) write: Option<PathBuf>,
+    /// Stop after this many packets.
+    #[arg(short = 'c', value_name = "COUNT")]
+    pub(crate) count: Option<NonZeroU64>,
+    /// Snapshot length: bytes kept of each packet.
+    #[arg(short = 's', value_name = "SNAPLEN", default_value_t = 262_144,
+          value_parser = clap::value_parser!(i32).range(1..=262_144))]
+    pub(crate) snaplen: i32,
+    /// Do not put the interface into promiscuous mode.
+    #[arg(short = 'p')]
+    pub(crate) no_promisc: bool,
+    /// With -w: start a new file when the current one would exceed this many millions of bytes.
+    #[arg(short = 'C', value_name = "MB", requires = "write")]
+    pub(crate) file_size_mb: Option<NonZeroU64>,
+    /// With -w: start a new file every this many seconds (the file name may hold strftime codes).
+    #[arg(short = 'G', value_name = "SECONDS", requires = "write")]
+    pub(crate) rotate_seconds: Option<NonZeroU64>,
+    /// With -C: keep at most this many files (a ring); with -G: stop after this many files.
+    #[arg(short = 'W', value_name = "FILES", requires = "write",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) file_count: Option<u32>,
+    #[command(flatten)]
+    pub(crate) print: PrintArgs,
+    /// A BPF filter expression, as tcpdump takes it (compiled by libpcap, applied in the kernel).
+    #[arg(
+        value_name = "FILTER",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub(crate) filter: Vec<String>,
+}
+
+/// Joins the filter words as tcpdump does (`tcp port 443` may come as one or three words).
+pub(crate) fn filter_expr(words: &[String]) -> Option<String> {
+    let expr = words.join(" ");
+    let trimmed = expr.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}

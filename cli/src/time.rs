@@ -1,0 +1,111 @@
+//! UTC time formatting without a date library (the conversion is Howard Hinnant's
+//! `civil_from_days`, exact for the proleptic Gregorian calendar).
+
+use std::fmt;
+
+use capture::Timestamp;
+
+/// A UTC calendar date and time of day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Civil {
+    pub(crate) year: i64,
+    pub(crate) month: u32,
+    pub(crate) day: u32,
+    pub(crate) hour: u32,
+    pub(crate) minute: u32,
+    pub(crate) second: u32,
+}
+
+impl Civil {
+    /// Splits seconds since the Unix epoch into a UTC date and time.
+    pub(crate) fn from_unix(secs: i64) -> Self {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        // Every value below is in range by construction (rem < 86400, month 1..=12, day 1..=31).
+        Self {
+            year,
+            month: u32::try_from(month).unwrap_or(1),
+            day: u32::try_from(day).unwrap_or(1),
+            hour: u32::try_from(rem / 3600).unwrap_or(0),
+            minute: u32::try_from(rem % 3600 / 60).unwrap_or(0),
+            second: u32::try_from(rem % 60).unwrap_or(0),
+        }
+    }
+}
+
+/// `HH:MM:SS.uuuuuu` in UTC, as tcpdump prints a packet's time (tcpdump uses local time;
+/// flowsleuth always prints UTC so lines from different machines line up).
+pub(crate) struct TimeOfDay(pub(crate) Timestamp);
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = Civil::from_unix(self.0.secs);
+        write!(
+            f,
+            "{:02}:{:02}:{:02}.{:06}",
+            c.hour,
+            c.minute,
+            c.second,
+            self.0.nanos / 1000
+        )
+    }
+}
+
+/// RFC 3339 UTC with nanoseconds: `2024-01-01T00:00:00.123456789Z`.
+pub(crate) struct Rfc3339(pub(crate) Timestamp);
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = Civil::from_unix(self.0.secs);
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+            c.year, c.month, c.day, c.hour, c.minute, c.second, self.0.nanos
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_dates() {
+        // Values from `date -u -d @N`.
+        let cases = [
+            (0, (1970, 1, 1, 0, 0, 0)),
+            (951_782_400, (2000, 2, 29, 0, 0, 0)),
+            (1_704_067_199, (2023, 12, 31, 23, 59, 59)),
+            (1_709_164_800, (2024, 2, 29, 0, 0, 0)),
+            (-1, (1969, 12, 31, 23, 59, 59)),
+            (4_102_444_800, (2100, 1, 1, 0, 0, 0)),
+        ];
+        for (secs, (y, mo, d, h, mi, s)) in cases {
+            let c = Civil::from_unix(secs);
+            assert_eq!(
+                (c.year, c.month, c.day, c.hour, c.minute, c.second),
+                (y, mo, d, h, mi, s),
+                "{secs}"
+            );
+        }
+    }
+
+    #[test]
+    fn formats() {
+        let ts = Timestamp {
+            secs: 1_704_067_200,
+            nanos: 123_456_789,
+        };
+        assert_eq!(TimeOfDay(ts).to_string(), "00:00:00.123456");
+        assert_eq!(Rfc3339(ts).to_string(), "2024-01-01T00:00:00.123456789Z");
+    }
+}

@@ -1,0 +1,77 @@
+//! Helpers shared by the cli integration tests.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository's sample-pcaps directory.
+pub(crate) fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-pcaps")
+}
+
+/// Every capture file shipped in sample-pcaps/, sorted.
+pub(crate) fn sample_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(samples_dir())
+        .expect("sample-pcaps/ exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.ends_with(".pcap") || name.ends_with(".pcapng") || name.ends_with(".gz")
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no captures in sample-pcaps/");
+    files
+}
+
+/// A sample by file name.
+pub(crate) fn sample(name: &str) -> PathBuf {
+    let p = samples_dir().join(name);
+    assert!(p.exists(), "missing sample {}", p.display());
+    p
+}
+
+/// The flowsleuth binary.
+pub(crate) fn flowsleuth() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_flowsleuth"))
+}
+
+/// Runs flowsleuth with `args`, returning its output.
+pub(crate) fn run(args: &[&str]) -> Output {
+    flowsleuth().args(args).output().expect("flowsleuth runs")
+}
+
+/// Parses JSON lines.
+pub(crate) fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+/// Whether a program is on PATH.
+pub(crate) fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Skips (loudly) when an external oracle is missing, except under CI, where it fails:
+/// CI installs every tool, so a missing one there is a broken CI, not a reason to skip.
+pub(crate) fn require(program: &str) -> bool {
+    if have(program) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{program} is required under CI (.ci/run installs it)"
+    );
+    eprintln!("SKIPPED: {program} is not installed; install it to run this test");
+    false
+}
