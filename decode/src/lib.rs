@@ -4,6 +4,8 @@
 //! (Ethernet II / 802.3, 802.1Q/802.1ad VLAN tags, Linux SLL and SLL2, BSD loopback `NULL` and
 //! `LOOP`, raw IP), the network layer (IPv4 with options and fragments flagged, IPv6 with its
 //! extension headers, ARP/RARP) and the transport layer (TCP with options, UDP, ICMP, ICMPv6).
+//! The [`tls`] module parses TLS records and ClientHello/ServerHello messages and computes JA3,
+//! JA3S and JA4 fingerprints.
 //!
 //! # Guarantees
 //!
@@ -60,6 +62,7 @@ mod null;
 pub mod packet;
 mod sll;
 pub mod tcp;
+pub mod tls;
 pub mod types;
 mod udp;
 mod vlan;
