@@ -18,6 +18,8 @@ use common::{flowsleuth, json_lines};
 /// A running `flowsleuth capture`, its stderr lines collected by a thread.
 struct Capture {
     child: Child,
+    /// Set once the child has been waited for.
+    reaped: bool,
     stderr: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
@@ -44,6 +46,7 @@ impl Capture {
         });
         let mut cap = Self {
             child,
+            reaped: false,
             stderr: rx,
             seen: Vec::new(),
         };
@@ -89,6 +92,7 @@ impl Capture {
         let deadline = Instant::now() + Duration::from_secs(20);
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                self.reaped = true;
                 break status;
             }
             if Instant::now() > deadline {
@@ -108,6 +112,16 @@ impl Capture {
             self.seen.push(line);
         }
         (out, self.seen.join("\n"), status)
+    }
+}
+
+/// A test that fails half-way must not leave a capture running.
+impl Drop for Capture {
+    fn drop(&mut self) {
+        if !self.reaped {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
