@@ -88,6 +88,10 @@ pub(crate) struct CaptureArgs {
     #[arg(short = 's', value_name = "SNAPLEN", default_value_t = 262_144,
           value_parser = clap::value_parser!(i32).range(1..=262_144))]
     pub(crate) snaplen: i32,
+    /// Kernel capture buffer size in KiB (libpcap's default is 2 MiB); raise it when the
+    /// closing statistics report packets dropped by the kernel.
+    #[arg(short = 'B', value_name = "KIB", value_parser = clap::value_parser!(i32).range(1..=4_194_304))]
+    pub(crate) buffer_kib: Option<i32>,
     /// Do not put the interface into promiscuous mode.
     #[arg(short = 'p')]
     pub(crate) no_promisc: bool,

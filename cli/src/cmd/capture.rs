@@ -11,7 +11,7 @@ pub(crate) use live::run;
 
 #[cfg(feature = "libpcap")]
 mod live {
-    use std::io::{self, Write};
+    use std::io::{self, IsTerminal, Write};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
 
@@ -40,6 +40,12 @@ mod live {
             snaplen: args.snaplen,
             promisc: !args.no_promisc,
             filter: filter_expr(&args.filter),
+            buffer_size: args.buffer_kib.map(|kib| kib.saturating_mul(1024)),
+            // Immediate delivery only when a person watches packets scroll by. Otherwise
+            // libpcap batches packets into variable-size blocks (TPACKET_V3); immediate mode
+            // uses fixed snaplen-sized slots, so a burst of large loopback segments overflows a
+            // 2 MiB ring after a handful of packets.
+            immediate: args.write.is_none() && std::io::stdout().is_terminal(),
             ..LiveConfig::default()
         };
         let mut source = LiveSource::open(config, Arc::clone(&stop))?;
