@@ -4,14 +4,20 @@
 //! (Ethernet II / 802.3, 802.1Q/802.1ad VLAN tags, Linux SLL and SLL2, BSD loopback `NULL` and
 //! `LOOP`, raw IP), the network layer (IPv4 with options and fragments flagged, IPv6 with its
 //! extension headers, ARP/RARP) and the transport layer (TCP with options, UDP, ICMP, ICMPv6).
-//! The [`tls`] module parses TLS records and ClientHello/ServerHello messages and computes JA3,
-//! JA3S and JA4 fingerprints.
+//! The [`tls`] module parses TLS records and ClientHello/ServerHello messages, computes JA3,
+//! JA3S and JA4 fingerprints, follows each connection's handshake phases ([`tls::TlsSession`]),
+//! parses server certificates, and decrypts QUIC Initial packets for their ClientHello. The
+//! [`flow`] module keeps per-connection state: a bounded flow table with Zeek-style
+//! `conn_state`/`history` and bounded TCP reassembly.
 //!
 //! # Guarantees
 //!
 //! - **No I/O, no printing.** The crate is `no_std` outside its own tests.
-//! - **No allocation.** Nothing here uses `alloc`: every value borrows the input buffer or is a
-//!   small fixed-size value ([`arrayvec::ArrayVec`] for VLAN tags and IPv6 extensions).
+//! - **No allocation per packet.** [`decode`] never allocates: every value borrows the input
+//!   buffer or is a small fixed-size value ([`arrayvec::ArrayVec`] for VLAN tags and IPv6
+//!   extensions). The stateful layers ([`flow`], [`tls::TlsSession`]) use `alloc` only for
+//!   bounded per-connection state (the flow table, capped reassembly buffers, certificates), set
+//!   up once per connection, never per packet; tests with a counting allocator check both.
 //! - **No panic on any input.** Decoding reads bytes only through bounds-checked accessors,
 //!   uses no `unsafe`, and runs no loop longer than the input or a fixed bound.
 //! - **Lax.** A frame cut short by the capture's snaplen decodes as far as its bytes go and
@@ -46,12 +52,15 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+extern crate alloc;
+
 mod arp;
 mod bytes;
 mod checksum;
 mod decoder;
 pub mod error;
 mod ethernet;
+pub mod flow;
 mod icmp;
 mod ip;
 mod ipv4;

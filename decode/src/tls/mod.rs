@@ -1,4 +1,5 @@
-//! TLS: records, handshake headers, ClientHello/ServerHello views and JA3/JA3S/JA4 fingerprints.
+//! TLS: records, handshake messages, a per-connection session state machine, certificates,
+//! and JA3/JA3S/JA4 fingerprints.
 //!
 //! # What is here
 //!
@@ -14,15 +15,39 @@
 //! - [`is_grease`]: the exact RFC 8701 GREASE test (16 values, not a bit mask).
 //! - Fingerprints: [`ja3`], [`ja3s`] (MD5) and [`ja4`] (client, BSD-3). The FoxIO-licensed
 //!   JA4+ methods (JA4S, JA4X, JA4T, ...) are deliberately **not** implemented.
+//! - [`TlsSession`] ([`session`]): the TLS layer of one TCP connection. The flow table feeds
+//!   each direction's in-order reassembled bytes ([`TlsSession::feed`], [`TlsSession::gap`]);
+//!   inside, a streaming record framer (no record is buffered whole) and a bounded
+//!   handshake-message reassembler (messages split across records and feeds, several per
+//!   record) drive the hello parsers, and the session records the handshake [`Phase`]s with
+//!   frame numbers and times (TLS 1.2 and 1.3, including the TLS 1.3 encrypted handshake
+//!   heuristic, encrypted Finished, alerts, first application data per direction) and a
+//!   [`TlsSummary`] (SNI, versions, ciphers, ALPN, groups with post-quantum names, key shares,
+//!   fingerprints, resumption signals, `established`, counters). TLS is detected by content,
+//!   on any port ([`looks_like_first_record`]).
+//! - [`cert`]: the server (and client) certificate chain of TLS <= 1.2 via `x509-parser`:
+//!   subject, issuer, SAN DNS/IP, validity, serial, SHA-256 of the DER, self-signed (names and
+//!   key identifiers; the signature is not verified), SNI match with RFC 6125 wildcards.
+//! - [`names`]: cipher suite, group (incl. X25519MLKEM768 and friends) and alert names.
+//! - [`quic`]: QUIC v1/v2 client Initial packets without keys ([`QuicInitial`]): header
+//!   protection removed, payload decrypted (AES-128-GCM), CRYPTO frames reassembled by offset
+//!   across packets and datagrams (bounded), ClientHello exposed for SNI and fingerprints
+//!   (`ja4` with [`Ja4Protocol::Quic`]). Not yet wired to a session or the flow table.
 //!
 //! # What is not done yet
 //!
-//! - **No TCP reassembly and no record or handshake-message reassembly.** Callers pass
-//!   complete records and complete handshake messages; a ClientHello split over two segments
-//!   or two records must be joined first. That comes with the flow table. "Need more bytes" is
-//!   [`Status::Incomplete`], never an error, so a reassembler can feed prefixes and wait.
-//! - No QUIC Initial decryption, no DTLS record layer, no ECH, no certificates, no other
-//!   handshake message bodies.
+//! - **No TCP reassembly here**: that is the flow table's job (`crate::flow`); the session
+//!   expects in-order bytes and stops a direction at a gap (no resynchronisation).
+//! - STARTTLS only for line protocols ([`starttls`]: SMTP, IMAP, POP3, FTP, NNTP, IRC); not
+//!   XMPP, LDAP, PostgreSQL, MySQL, RDP. No mid-stream pickup (a direction must start with a
+//!   handshake or alert record, or STARTTLS text), no SSLv2-format hellos.
+//! - QUIC: only the client's Initial packets (no server Initial / ServerHello, no Handshake or
+//!   1-RTT packets, no draft versions); there is no QUIC session/phase tracking.
+//! - No DTLS record layer, no ECH decryption (only
+//!   [`TlsSummary::ech_offered`]), no certificate signature verification, no chain validation
+//!   against a root store. TLS 1.3 certificates are encrypted and therefore absent.
+//! - TLS 1.3 NewSessionTicket and alerts travel in `application_data` records and cannot be
+//!   told apart from application data.
 //!
 //! # Example
 //!
@@ -48,20 +73,34 @@
 //!
 //! # Guarantees
 //!
-//! Same as the rest of the crate: no allocation (fingerprint strings go into caller-supplied
-//! [`core::fmt::Write`] sinks, fixed-size [`arrayvec::ArrayString`]s, or straight into the
-//! hasher), no `unsafe`, no panic on any input, every loop bounded by the input length, every
-//! returned slice borrows the input. JA4 sorts with [`slice::sort_unstable`] in a caller-owned
-//! [`Ja4Scratch`], so a hostile hello with thousands of entries costs `O(n log n)`.
+//! Same as the rest of the crate: no `unsafe`, no panic on any input, every loop bounded by the
+//! input length, every returned slice borrows the input. The parsers and fingerprints do not
+//! allocate (fingerprint strings go into caller-supplied [`core::fmt::Write`] sinks,
+//! fixed-size [`arrayvec::ArrayString`]s, or straight into the hasher). JA4 sorts with
+//! [`slice::sort_unstable`] in a caller-owned [`Ja4Scratch`], so a hostile hello with thousands
+//! of entries costs `O(n log n)`.
+//!
+//! The session layer uses `alloc`, boundedly: a direction's handshake-message buffer (only for
+//! a message split across records or feeds; at most [`TlsConfig::max_message_len`], reused,
+//! freed when both directions are encrypted), the parsed certificates (once per certificate,
+//! at most [`TlsConfig::max_certs`] per chain), and with [`TlsSession::feed`] a temporary JA4
+//! scratch once per session ([`TlsSession::feed_with_scratch`] avoids it). Records and
+//! established traffic never allocate.
 
 use core::fmt;
 
+pub mod cert;
 pub mod fingerprint;
 pub mod grease;
 pub mod handshake;
+pub mod names;
+pub mod quic;
 pub mod reader;
 pub mod record;
+pub mod session;
+pub mod starttls;
 
+pub use cert::{host_matches, CertInfo};
 pub use fingerprint::{
     ja3, ja3s, ja4, ja4_with, write_ja3, write_ja3s, Ja4, Ja4Protocol, Ja4Scratch, Md5Hash,
 };
@@ -71,11 +110,19 @@ pub use handshake::{
     HandshakeType, KeyShareGroups, ProtocolNames, ServerHello, U16List, HANDSHAKE_HEADER_LEN,
     HRR_RANDOM,
 };
+pub use names::{alert_description_name, cipher_suite_name, group_name, is_post_quantum_group};
+pub use quic::{client_initial_keys, QuicError, QuicInitial};
 pub use reader::Reader;
 pub use record::{
     parse_record, parse_record_header, ContentType, ProtocolVersion, RecordHeader, MAX_RECORD_LEN,
     RECORD_HEADER_LEN,
 };
+pub use session::{
+    looks_like_first_record, AlpnName, Dir, DirStatus, Phase, PhaseKind, Resumption, StreamError,
+    TlsConfig, TlsCounters, TlsSession, TlsSummary, MAX_ALPN, MAX_ALPN_LEN, MAX_LIST, MAX_PHASES,
+    MAX_SNI_LEN,
+};
+pub use starttls::StartTlsProtocol;
 
 /// Something wrong with TLS bytes that more bytes cannot fix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
