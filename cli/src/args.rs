@@ -22,6 +22,12 @@ pub(crate) enum Command {
     Read(ReadArgs),
     /// Capture live from an interface through libpcap, printing like `read` or writing pcap files.
     Capture(CaptureArgs),
+    /// One record per connection (TCP, UDP, ICMP, other IP): Zeek-style conn_state and
+    /// history, packets and bytes per direction, reassembly evidence, and TLS names.
+    Flows(FlowsArgs),
+    /// One record per TLS connection: SNI, versions, ciphers, ALPN, groups, JA3/JA3S/JA4,
+    /// handshake phases and the server certificate chain.
+    Tls(TlsArgs),
 }
 
 /// How packets are printed.
@@ -108,6 +114,88 @@ pub(crate) struct CaptureArgs {
     #[command(flatten)]
     pub(crate) print: PrintArgs,
     /// A BPF filter expression, as tcpdump takes it (compiled by libpcap, applied in the kernel).
+    #[arg(
+        value_name = "FILTER",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub(crate) filter: Vec<String>,
+}
+
+/// Where packets come from (`flows`, `tls`): a file or a live interface.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct InputArgs {
+    /// The capture to read: pcap or pcapng, optionally gzip-compressed; `-` reads standard input.
+    #[arg(short = 'r', value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
+    /// Capture live from this interface (libpcap) until Ctrl-C.
+    #[arg(short = 'i', value_name = "IFACE")]
+    pub(crate) interface: Option<String>,
+}
+
+/// Record output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum RecordFormat {
+    /// Aligned columns for a terminal (a subset of the fields).
+    Table,
+    /// One JSON object per line, every field (stable names, see README).
+    Jsonl,
+    /// RFC 4180 CSV with a header line: every scalar field; lists joined with `;`.
+    Csv,
+    /// One Parquet file (needs -o): the CSV columns, typed.
+    Parquet,
+}
+
+/// Where and how records are written.
+#[derive(Debug, Args)]
+pub(crate) struct RecordOutArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RecordFormat::Table)]
+    pub(crate) format: RecordFormat,
+    /// Write the records to this file instead of standard output.
+    #[arg(short = 'o', value_name = "OUT")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// `flowsleuth flows`.
+#[derive(Debug, Args)]
+pub(crate) struct FlowsArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) out: RecordOutArgs,
+    /// Seconds without a packet after which a TCP connection ends (Zeek's default: 300).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub(crate) idle_timeout_tcp: u64,
+    /// Seconds without a packet after which a UDP flow ends (Zeek's default: 60).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub(crate) idle_timeout_udp: u64,
+    /// Seconds without a packet after which an ICMP or other-protocol flow ends (default: 60).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub(crate) idle_timeout_other: u64,
+    /// Most connections tracked at once; at the cap the least recently seen one is ended
+    /// early (end reason `evicted`).
+    #[arg(long, value_name = "N", default_value_t = 1 << 18,
+          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub(crate) max_flows: u64,
+    /// A BPF filter expression, as tcpdump takes it (compiled by libpcap).
+    #[arg(
+        value_name = "FILTER",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub(crate) filter: Vec<String>,
+}
+
+/// `flowsleuth tls`.
+#[derive(Debug, Args)]
+pub(crate) struct TlsArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) out: RecordOutArgs,
+    /// A BPF filter expression, as tcpdump takes it (compiled by libpcap).
     #[arg(
         value_name = "FILTER",
         trailing_var_arg = true,

@@ -41,6 +41,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Read(args) => cmd::read::run(&args),
         Command::Capture(args) => cmd::capture::run(&args),
+        Command::Flows(args) => cmd::analyze::run_flows(&args),
+        Command::Tls(args) => cmd::analyze::run_tls(&args),
     }
 }
 

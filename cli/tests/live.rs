@@ -28,8 +28,13 @@ impl Capture {
     /// Starts a capture and waits until it says it is listening. `None` when capture is
     /// impossible here (no privilege), after saying so.
     fn start(args: &[&str]) -> Option<Self> {
+        Self::start_subcommand("capture", args)
+    }
+
+    /// [`start`](Self::start) for another subcommand that takes `-i` (`flows`, `tls`).
+    fn start_subcommand(subcommand: &str, args: &[&str]) -> Option<Self> {
         let mut child = flowsleuth()
-            .arg("capture")
+            .arg(subcommand)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -352,6 +357,54 @@ fn writes_a_tls_handshake_that_tshark_reads_with_the_sni() {
         String::from_utf8_lossy(&sni.stdout).trim(),
         "live.example.test"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn tls_and_flows_records_of_a_live_handshake() {
+    if !common::require("openssl") {
+        return;
+    }
+    let dir = temp_dir("tls-live");
+    let port = free_port();
+    let filter = format!("tcp port {port}");
+    let Some(tls) = Capture::start_subcommand("tls", &["-i", "lo", "--format", "jsonl", &filter])
+    else {
+        return;
+    };
+    let flows_out = dir.join("flows.csv");
+    let Some(flows) = Capture::start_subcommand(
+        "flows",
+        &[
+            "-i",
+            "lo",
+            "--format",
+            "csv",
+            "-o",
+            flows_out.to_str().unwrap(),
+            &filter,
+        ],
+    ) else {
+        return;
+    };
+    tls_handshake(&dir, port, "live.example.test");
+    let (out, err, status) = tls.interrupt();
+    assert!(status.success(), "{err}");
+    let recs = json_lines(&out);
+    assert_eq!(recs.len(), 1, "{err}");
+    let r = &recs[0];
+    assert_eq!(r["sni"], "live.example.test");
+    assert_eq!(r["established"], true, "{r}");
+    assert_eq!(r["server_port"], port);
+    assert_eq!(r["phases"][0]["phase"], "client_hello");
+    assert!(err.contains("1 TLS sessions"), "{err}");
+    let (_, err, status) = flows.interrupt();
+    assert!(status.success(), "{err}");
+    let csv = std::fs::read_to_string(&flows_out).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[1].contains("live.example.test"), "{csv}");
+    assert!(lines[1].contains(&format!(",{port},")), "{csv}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -1,5 +1,6 @@
 //! Subcommand handlers: open a source, call the libraries, write to stdout/stderr.
 
+pub(crate) mod analyze;
 pub(crate) mod capture;
 pub(crate) mod read;
 
@@ -105,6 +106,7 @@ pub(crate) type Filter = ::capture::BpfFilter;
 #[cfg(not(feature = "libpcap"))]
 pub(crate) enum Filter {}
 
+#[cfg_attr(not(feature = "libpcap"), allow(unused_variables))]
 fn matches_filter(filter: &mut Option<Filter>, pkt: &PacketRef<'_>) -> anyhow::Result<bool> {
     match filter {
         #[cfg(feature = "libpcap")]

@@ -54,7 +54,7 @@ pub(crate) fn run(args: &ReadArgs) -> anyhow::Result<()> {
     result
 }
 
-fn open(path: &Path, no_mmap: bool) -> anyhow::Result<FileSource> {
+pub(crate) fn open(path: &Path, no_mmap: bool) -> anyhow::Result<FileSource> {
     if path.as_os_str() == "-" {
         return Ok(FileSource::stdin()?);
     }
@@ -67,12 +67,12 @@ fn open(path: &Path, no_mmap: bool) -> anyhow::Result<FileSource> {
 }
 
 #[cfg(feature = "libpcap")]
-fn compile_filter(expr: &str) -> anyhow::Result<Filter> {
+pub(crate) fn compile_filter(expr: &str) -> anyhow::Result<Filter> {
     // Files can hold packets up to 256 KiB; the snaplen only bounds what BPF may look at.
     Ok(capture::BpfFilter::new(expr, 262_144)?)
 }
 
 #[cfg(not(feature = "libpcap"))]
-fn compile_filter(expr: &str) -> anyhow::Result<Filter> {
+pub(crate) fn compile_filter(expr: &str) -> anyhow::Result<Filter> {
     anyhow::bail!("cannot apply filter {expr:?}: flowsleuth was built without libpcap")
 }

@@ -1,6 +1,9 @@
 //! Packet output: tcpdump-style text or JSON lines, written to one buffered, locked stdout.
 
 mod json;
+mod parquet;
+pub(crate) mod records;
+pub(crate) mod rows;
 pub(crate) mod text;
 
 use std::io::{self, Write};

@@ -1,0 +1,503 @@
+//! `flowsleuth flows` and `flowsleuth tls`: packets → flow table → TLS sessions → records.
+//!
+//! For each packet: decode, [`FlowTable::observe`], and when the observation delivers
+//! reassembled stream bytes, feed them to that connection's [`TlsSession`] (created on the
+//! first delivered bytes, kept in a map by [`FlowId`]). A connection that turns out not to be
+//! TLS keeps a tombstone (no session) until it ends. When the table ends a connection (close,
+//! idle timeout, eviction) the sink writes its record at once and drops its session, so memory
+//! stays bounded on any capture. At the end of the input the remaining connections are written
+//! sorted by their first frame.
+
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::fs::File;
+use std::hash::BuildHasher;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use capture::{PacketRef, PacketSource};
+use decode::flow::{reassemble_all, FlowConfig, FlowCounters, FlowId, FlowRecord, FlowSink};
+use decode::flow::{FlowTable, Nanos};
+use decode::tls::{
+    ja3, ja4_with, ClientHello, Dir, DirStatus, Ja4Protocol, Ja4Scratch, Phase, PhaseKind,
+    QuicInitial, TlsConfig, TlsSession, TlsSummary,
+};
+
+use crate::args::{filter_expr, FlowsArgs, InputArgs, RecordFormat, RecordOutArgs, TlsArgs};
+use crate::cmd::{read, stdout};
+use crate::output::records::RecordWriter;
+use crate::output::rows::{is_tls_record, tls_dir, FlowRow, TlsRow};
+use crate::output::Tally;
+use crate::progress;
+
+/// Which records are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Flows,
+    Tls,
+}
+
+/// Runs `flows`.
+pub(crate) fn run_flows(args: &FlowsArgs) -> anyhow::Result<()> {
+    let secs = Duration::from_secs;
+    let config = FlowConfig {
+        tcp_idle_timeout: secs(args.idle_timeout_tcp),
+        udp_idle_timeout: secs(args.idle_timeout_udp),
+        other_idle_timeout: secs(args.idle_timeout_other),
+        max_flows: usize::try_from(args.max_flows).unwrap_or(usize::MAX),
+        ..FlowConfig::default()
+    };
+    run(Mode::Flows, config, &args.input, &args.out, &args.filter)
+}
+
+/// Runs `tls`.
+pub(crate) fn run_tls(args: &TlsArgs) -> anyhow::Result<()> {
+    run(
+        Mode::Tls,
+        FlowConfig::default(),
+        &args.input,
+        &args.out,
+        &args.filter,
+    )
+}
+
+/// Random SipHash keys for the flow table, from std's per-process random state.
+fn random_seed() -> (u64, u64) {
+    let state = RandomState::new();
+    (state.hash_one(0x5eed_u64), state.hash_one(0xf10e_u64))
+}
+
+fn run(
+    mode: Mode,
+    config: FlowConfig,
+    input: &InputArgs,
+    out_args: &RecordOutArgs,
+    filter_words: &[String],
+) -> anyhow::Result<()> {
+    let config = FlowConfig {
+        reassemble: Some(reassemble_all),
+        hash_seed: random_seed(),
+        ..config
+    };
+    let parquet = out_args.format == RecordFormat::Parquet;
+    if parquet && out_args.output.is_none() {
+        anyhow::bail!("--format parquet needs an output file: add -o OUT");
+    }
+    let create = |path: &Path| {
+        File::create(path).with_context(|| format!("cannot create {}", path.display()))
+    };
+    let (out, parquet_file): (Box<dyn Write>, Option<File>) = match &out_args.output {
+        Some(path) if parquet => (Box::new(io::sink()), Some(create(path)?)),
+        Some(path) => (
+            Box::new(BufWriter::with_capacity(1 << 16, create(path)?)),
+            None,
+        ),
+        None => (Box::new(stdout()), None),
+    };
+    let format = out_args.format;
+    let writer = match mode {
+        Mode::Flows => RecordWriter::new::<FlowRow<'_>>(out, format, parquet_file),
+        Mode::Tls => RecordWriter::new::<TlsRow<'_>>(out, format, parquet_file),
+    }
+    .context("cannot start the output")?;
+    let mut engine = Engine {
+        table: FlowTable::new(config),
+        emit: Emitter {
+            mode,
+            sessions: HashMap::new(),
+            quic: HashMap::new(),
+            out: writer,
+            error: None,
+            deferred: None,
+            tls_records: 0,
+        },
+        scratch: Box::new(Ja4Scratch::new()),
+    };
+    let expr = filter_expr(filter_words);
+    let mut tally = Tally::default();
+    let result = match (&input.file, &input.interface) {
+        (Some(path), _) => from_file(path, expr.as_deref(), &mut engine, &mut tally),
+        (None, Some(iface)) => live::from_interface(iface, expr.clone(), &mut engine, &mut tally),
+        (None, None) => Err(anyhow::anyhow!("no input: use -r FILE or -i IFACE")),
+    };
+    // Everything seen before an error is still written.
+    let finished = engine.finish();
+    let mut err = io::stderr().lock();
+    tally.write_summary(&mut err, expr.is_some())?;
+    engine.write_summary(&mut err)?;
+    if let Some(path) = &out_args.output {
+        finished.with_context(|| format!("cannot write {}", path.display()))?;
+    } else {
+        finished?;
+    }
+    result
+}
+
+fn from_file(
+    path: &Path,
+    expr: Option<&str>,
+    engine: &mut Engine,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    let mut source = read::open(path, false)?;
+    let mut filter = expr.map(read::compile_filter).transpose()?;
+    writeln!(
+        io::stderr().lock(),
+        "reading from file {}, {}",
+        source.path().display(),
+        source.format()
+    )?;
+    let bar = progress::bytes_bar(source.total_bytes());
+    let result = (|| {
+        while let Some(pkt) = source.next_packet()? {
+            tally.read += 1;
+            if !super::matches_filter(&mut filter, &pkt)? {
+                continue;
+            }
+            engine.packet(&pkt, tally)?;
+            if tally.read % progress::UPDATE_EVERY == 0 {
+                bar.set_position(source.bytes_read());
+            }
+        }
+        Ok(())
+    })();
+    bar.finish_and_clear();
+    result
+}
+
+#[cfg(not(feature = "libpcap"))]
+mod live {
+    /// Live capture needs libpcap.
+    pub(super) fn from_interface(
+        _iface: &str,
+        _expr: Option<String>,
+        _engine: &mut super::Engine,
+        _tally: &mut crate::output::Tally,
+    ) -> anyhow::Result<()> {
+        anyhow::bail!("live capture needs libpcap: rebuild flowsleuth with the `libpcap` feature")
+    }
+}
+
+#[cfg(feature = "libpcap")]
+mod live {
+    use std::io::{self, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use anyhow::Context;
+    use capture::{LiveConfig, LiveSource, PacketSource};
+
+    use super::Engine;
+    use crate::output::Tally;
+
+    /// Captures on `iface` (the filter runs in the kernel) until Ctrl-C.
+    pub(super) fn from_interface(
+        iface: &str,
+        expr: Option<String>,
+        engine: &mut Engine,
+        tally: &mut Tally,
+    ) -> anyhow::Result<()> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler_flag = Arc::clone(&stop);
+        ctrlc::set_handler(move || handler_flag.store(true, Ordering::SeqCst))
+            .context("cannot install the Ctrl-C handler")?;
+        let config = LiveConfig {
+            interface: iface.to_owned(),
+            filter: expr,
+            ..LiveConfig::default()
+        };
+        let snaplen = config.snaplen;
+        let mut source = LiveSource::open(config, Arc::clone(&stop))?;
+        writeln!(
+            io::stderr().lock(),
+            "listening on {}, link-type {}, snapshot length {} bytes",
+            source.interface(),
+            source.link_type(),
+            snaplen
+        )?;
+        while let Some(pkt) = source.next_packet()? {
+            tally.read += 1;
+            engine.packet(&pkt, tally)?;
+        }
+        match source.stats() {
+            Ok(s) => writeln!(
+                io::stderr().lock(),
+                "{} packets received by filter, {} dropped by kernel",
+                s.received,
+                s.dropped
+            )?,
+            Err(e) => writeln!(io::stderr().lock(), "statistics unavailable: {e}")?,
+        }
+        Ok(())
+    }
+}
+
+/// The flow table, the TLS sessions and the record writer.
+struct Engine {
+    table: FlowTable,
+    emit: Emitter,
+    /// One JA4 sort scratch for the whole run.
+    scratch: Box<Ja4Scratch>,
+}
+
+/// Receives ended connections from the table and writes their records.
+struct Emitter {
+    mode: Mode,
+    /// TLS sessions by connection; `None` once the connection is known not to be TLS.
+    sessions: HashMap<FlowId, Option<Box<TlsSession>>>,
+    /// QUIC client Initials of UDP connections.
+    quic: HashMap<FlowId, Quic>,
+    out: RecordWriter<Box<dyn Write>>,
+    /// The first write error (the sink cannot return one).
+    error: Option<io::Error>,
+    /// At the end of input: records collected here, then sorted by first frame.
+    deferred: Option<Vec<FlowRecord>>,
+    /// Connections that carried TLS.
+    tls_records: u64,
+}
+
+/// QUIC state of a UDP connection whose client sent a long-header packet.
+enum Quic {
+    /// Collecting the client's Initial packets.
+    Pending(Box<QuicInitial>),
+    /// The ClientHello was whole: what it said.
+    Done(Box<TlsSummary>),
+}
+
+/// QUIC v1 and v2 long-header packets (the only ones [`QuicInitial`] decrypts).
+fn looks_like_quic_initial(payload: &[u8]) -> bool {
+    match payload {
+        [b0, v @ ..] if b0 & 0xc0 == 0xc0 && v.len() >= 4 => {
+            let version = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+            matches!(
+                version,
+                decode::tls::quic::QUIC_V1 | decode::tls::quic::QUIC_V2
+            )
+        }
+        _ => false,
+    }
+}
+
+/// A session summary from a QUIC client's ClientHello (only the client side is visible).
+fn quic_summary(
+    ch: &ClientHello<'_>,
+    frame: u64,
+    ts: Nanos,
+    scratch: &mut Ja4Scratch,
+) -> TlsSummary {
+    let mut t = TlsSummary {
+        client_hellos: 1,
+        client_legacy_version: Some(ch.legacy_version()),
+        offered_cipher_count: u16::try_from(ch.cipher_suites().len()).unwrap_or(u16::MAX),
+        ja3: Some(ja3(ch)),
+        ja4: Some(ja4_with(ch, Ja4Protocol::Quic, scratch)),
+        ..TlsSummary::default()
+    };
+    t.status[0] = DirStatus::Tls;
+    t.phases.push(Phase {
+        kind: PhaseKind::ClientHello,
+        dir: Dir::ClientToServer,
+        frame,
+        ts_nanos: i128::from(ts),
+    });
+    t.sni = ch
+        .sni()
+        .map(|s| s.iter().copied().take(decode::tls::MAX_SNI_LEN).collect());
+    t.alpn_offered = ch
+        .alpn()
+        .take(decode::tls::MAX_ALPN)
+        .map(|a| a.iter().copied().take(decode::tls::MAX_ALPN_LEN).collect())
+        .collect();
+    t.offered_versions
+        .extend(ch.supported_versions().take(decode::tls::MAX_LIST));
+    t.supported_groups
+        .extend(ch.supported_groups().take(decode::tls::MAX_LIST));
+    t.key_share_groups
+        .extend(ch.key_share_groups().take(decode::tls::MAX_LIST));
+    t
+}
+
+impl FlowSink for Emitter {
+    fn flow_ended(&mut self, record: &FlowRecord) {
+        match &mut self.deferred {
+            Some(v) => v.push(*record),
+            None => self.emit(record),
+        }
+    }
+}
+
+impl Emitter {
+    fn emit(&mut self, rec: &FlowRecord) {
+        let session = self.sessions.remove(&rec.id).flatten();
+        let quic = match self.quic.remove(&rec.id) {
+            Some(Quic::Done(t)) => Some(t),
+            _ => None,
+        };
+        let transport = if quic.is_some() { "quic" } else { "tcp" };
+        let tls = session
+            .as_deref()
+            .map(TlsSession::summary)
+            .or(quic.as_deref())
+            .filter(|t| is_tls_record(t));
+        if tls.is_some() {
+            self.tls_records += 1;
+        }
+        if self.error.is_some() {
+            return;
+        }
+        let written = match (self.mode, tls) {
+            (Mode::Flows, tls) => self.out.write(&FlowRow { rec, tls }),
+            (Mode::Tls, Some(tls)) => self.out.write(&TlsRow {
+                rec,
+                tls,
+                transport,
+            }),
+            (Mode::Tls, None) => Ok(()),
+        };
+        if let Err(e) = written {
+            self.error = Some(e);
+        }
+    }
+}
+
+fn nanos(ts: capture::Timestamp) -> Nanos {
+    ts.secs
+        .saturating_mul(1_000_000_000)
+        .saturating_add(i64::from(ts.nanos))
+}
+
+impl Engine {
+    /// One packet through the table and, for reassembled bytes, the TLS session.
+    fn packet(&mut self, pkt: &PacketRef<'_>, tally: &mut Tally) -> anyhow::Result<()> {
+        let decoded = decode::decode(pkt.link, pkt.data);
+        tally.count_decoded(pkt, &decoded);
+        let ts = nanos(pkt.ts);
+        let Self {
+            table,
+            emit,
+            scratch,
+        } = self;
+        if let Some(obs) = table.observe(pkt.frame, ts, &decoded, emit) {
+            if matches!(decoded.transport, Some(decode::Transport::Udp(_)))
+                && obs.role == decode::flow::Role::Orig
+            {
+                let payload = decoded.payload;
+                if obs.new_flow && looks_like_quic_initial(payload) {
+                    emit.quic
+                        .insert(obs.id, Quic::Pending(Box::new(QuicInitial::new())));
+                }
+                if let Some(Quic::Pending(q)) = emit.quic.get_mut(&obs.id) {
+                    // Errors (server packets, other versions) keep what was learnt.
+                    let _ = q.feed_datagram(payload);
+                    let done = q
+                        .client_hello()
+                        .map(|ch| quic_summary(&ch, pkt.frame, ts, scratch));
+                    if let Some(t) = done {
+                        emit.quic.insert(obs.id, Quic::Done(Box::new(t)));
+                    }
+                }
+            }
+            let stream = obs.stream;
+            if stream.gap.is_some() || !stream.data.is_empty() {
+                let slot = emit
+                    .sessions
+                    .entry(obs.id)
+                    .or_insert_with(|| Some(Box::new(TlsSession::new(TlsConfig::default()))));
+                if let Some(session) = slot {
+                    let dir = tls_dir(obs.role);
+                    let ts = i128::from(ts);
+                    if stream.gap.is_some() {
+                        session.gap(dir, pkt.frame, ts);
+                    }
+                    if !stream.data.is_empty()
+                        && session
+                            .feed_with_scratch(dir, stream.data, pkt.frame, ts, scratch)
+                            .is_err()
+                        && !session.summary().is_tls()
+                    {
+                        *slot = None;
+                    }
+                }
+            }
+        }
+        match emit.error.take() {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends every connection and flushes the output.
+    fn finish(&mut self) -> anyhow::Result<()> {
+        self.emit.deferred = Some(Vec::new());
+        self.table.finish(&mut self.emit);
+        let mut rest = self.emit.deferred.take().unwrap_or_default();
+        rest.sort_by_key(|r| (r.first_frame, r.id));
+        for r in &rest {
+            self.emit.emit(r);
+        }
+        let header = match self.emit.mode {
+            Mode::Flows => self.emit.out.header::<FlowRow<'_>>(),
+            Mode::Tls => self.emit.out.header::<TlsRow<'_>>(),
+        };
+        if let Some(e) = self.emit.error.take() {
+            return Err(e.into());
+        }
+        header?;
+        self.emit.out.flush()?;
+        Ok(())
+    }
+
+    /// The closing summary: flows, TLS sessions and every cap hit.
+    fn write_summary<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        let c: &FlowCounters = self.table.counters();
+        writeln!(
+            w,
+            "{} flows ({} closed, {} timed out, {} evicted at the {}-flow cap, {} open at end), \
+             {} TLS sessions, {} records written",
+            c.created,
+            c.closed,
+            c.timed_out,
+            c.evicted,
+            self.table.config().max_flows,
+            c.end_of_input,
+            self.emit.tls_records,
+            self.emit.out.written
+        )?;
+        writeln!(
+            w,
+            "{} packets unattributed (non-IP or no transport header), {} reassembly gaps, \
+             {} overlap conflicts, {} reassembly bytes dropped by caps, {} reassembly memory \
+             refusals",
+            c.unattributed,
+            c.reassembly_gaps,
+            c.overlap_conflicts,
+            c.reassembly_dropped_bytes,
+            c.reassembly_memory_refused
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::records::Row;
+
+    #[test]
+    fn seeds_differ_between_states() {
+        assert_ne!(random_seed(), random_seed());
+    }
+
+    /// Every row type has one cell per column and its table columns exist.
+    #[test]
+    fn columns_consistent() {
+        fn check<R: Row>() {
+            for (name, _) in R::TABLE {
+                assert!(R::COLUMNS.iter().any(|(c, _)| c == name), "{name}");
+            }
+        }
+        check::<FlowRow<'_>>();
+        check::<TlsRow<'_>>();
+    }
+}

@@ -1,0 +1,449 @@
+//! Record output shared by `flows` and `tls`: one definition of a record's fields ([`Row`]:
+//! column names plus [`Cell`]s), written as an aligned table, JSON lines or RFC 4180 CSV.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, Write};
+
+use decode::tls::{CertInfo, Dir, Phase};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
+
+use super::parquet::ParquetSink;
+use crate::args::RecordFormat;
+use crate::time::Rfc3339;
+
+/// One field value.
+#[derive(Clone, Debug)]
+pub(crate) enum Cell<'a> {
+    /// Absent: left out of JSON, empty in CSV, `-` in the table.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An unsigned integer.
+    U64(u64),
+    /// A float (durations in seconds).
+    F64(f64),
+    /// Text.
+    Str(Cow<'a, str>),
+    /// A time in nanoseconds since the epoch, written as RFC 3339 UTC.
+    Time(i64),
+    /// A list of strings: a JSON array; joined with `;` in CSV and `,` in the table.
+    List(Vec<Cow<'a, str>>),
+    /// Handshake phases: JSON objects; `name@frame;...` in CSV.
+    Phases(&'a [Phase]),
+    /// A certificate chain: JSON objects; the SHA-256 fingerprints joined with `;` in CSV.
+    Certs(&'a [CertInfo]),
+}
+
+impl<'a> Cell<'a> {
+    /// Text borrowed for the record's lifetime.
+    pub(crate) fn str(s: &'a str) -> Self {
+        Self::Str(Cow::Borrowed(s))
+    }
+
+    /// Whether the cell fits a column of type `k` (null fits every column).
+    pub(crate) fn is_kind(&self, k: Kind) -> bool {
+        matches!(
+            (self, k),
+            (Self::Null, _)
+                | (Self::U64(_), Kind::U64)
+                | (Self::Bool(_), Kind::Bool)
+                | (Self::F64(_), Kind::F64)
+                | (Self::Time(_), Kind::Time)
+                | (
+                    Self::Str(_) | Self::List(_) | Self::Phases(_) | Self::Certs(_),
+                    Kind::Text
+                )
+        )
+    }
+
+    /// An optional value.
+    pub(crate) fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> Self) -> Self {
+        v.map_or(Self::Null, f)
+    }
+}
+
+/// The type of a column (Parquet schema; the cells of a column are of this type or null).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// [`Cell::U64`].
+    U64,
+    /// [`Cell::Bool`].
+    Bool,
+    /// [`Cell::F64`].
+    F64,
+    /// [`Cell::Time`].
+    Time,
+    /// Text: strings, lists, phases, certificates.
+    Text,
+}
+
+/// A record type: its column names and, per record, one cell per column.
+pub(crate) trait Row {
+    /// Column names and types, in output order (stable: documented in the README).
+    const COLUMNS: &'static [(&'static str, Kind)];
+    /// The name of the record type (Parquet schema name).
+    const NAME: &'static str;
+    /// The columns shown by `--format table`, with their widths.
+    const TABLE: &'static [(&'static str, usize)];
+    /// One cell per entry of [`COLUMNS`](Self::COLUMNS).
+    fn cells(&self) -> Vec<Cell<'_>>;
+}
+
+/// Writes records in one format to one buffered writer (or a Parquet file).
+pub(crate) struct RecordWriter<W: Write> {
+    out: W,
+    parquet: Option<ParquetSink>,
+    format: RecordFormat,
+    header_done: bool,
+    /// Records written.
+    pub(crate) written: u64,
+    /// Indices of the table columns in `COLUMNS` (resolved once).
+    table_idx: Vec<usize>,
+}
+
+impl<W: Write> RecordWriter<W> {
+    /// A writer for records of type `R`; `parquet_file` is required for (and only used by)
+    /// [`RecordFormat::Parquet`].
+    pub(crate) fn new<R: Row>(
+        out: W,
+        format: RecordFormat,
+        parquet_file: Option<File>,
+    ) -> io::Result<Self> {
+        let parquet = match (format, parquet_file) {
+            (RecordFormat::Parquet, Some(f)) => {
+                let names: Vec<&str> = R::COLUMNS.iter().map(|(n, _)| *n).collect();
+                let kinds: Vec<Kind> = R::COLUMNS.iter().map(|(_, k)| *k).collect();
+                Some(ParquetSink::new(f, R::NAME, &names, &kinds)?)
+            }
+            (RecordFormat::Parquet, None) => {
+                return Err(io::Error::other("parquet output needs a file (-o OUT)"))
+            }
+            _ => None,
+        };
+        let table_idx = R::TABLE
+            .iter()
+            .filter_map(|(name, _)| R::COLUMNS.iter().position(|(c, _)| c == name))
+            .collect();
+        Ok(Self {
+            out,
+            parquet,
+            format,
+            header_done: false,
+            written: 0,
+            table_idx,
+        })
+    }
+
+    /// Writes the header (CSV, table) if not written yet; called for empty outputs too.
+    pub(crate) fn header<R: Row>(&mut self) -> io::Result<()> {
+        if self.header_done {
+            return Ok(());
+        }
+        self.header_done = true;
+        match self.format {
+            RecordFormat::Jsonl | RecordFormat::Parquet => Ok(()),
+            RecordFormat::Csv => {
+                for (i, (name, _)) in R::COLUMNS.iter().enumerate() {
+                    if i > 0 {
+                        self.out.write_all(b",")?;
+                    }
+                    write_csv_field(&mut self.out, name)?;
+                }
+                self.out.write_all(b"\r\n")
+            }
+            RecordFormat::Table => {
+                for (i, (name, width)) in R::TABLE.iter().enumerate() {
+                    let last = i + 1 == R::TABLE.len();
+                    write_padded(&mut self.out, name, if last { 0 } else { *width })?;
+                }
+                self.out.write_all(b"\n")
+            }
+        }
+    }
+
+    /// Writes one record.
+    pub(crate) fn write<R: Row>(&mut self, row: &R) -> io::Result<()> {
+        self.header::<R>()?;
+        let cells = row.cells();
+        debug_assert_eq!(cells.len(), R::COLUMNS.len());
+        debug_assert!(
+            cells
+                .iter()
+                .zip(R::COLUMNS)
+                .all(|(c, (_, k))| c.is_kind(*k)),
+            "a cell does not match its column's type"
+        );
+        self.written += 1;
+        match self.format {
+            RecordFormat::Parquet => match &mut self.parquet {
+                Some(p) => p.push(&cells),
+                None => Ok(()),
+            },
+            RecordFormat::Jsonl => {
+                serde_json::to_writer(
+                    &mut self.out,
+                    &JsonRow {
+                        names: R::COLUMNS,
+                        cells: &cells,
+                    },
+                )
+                .map_err(io::Error::from)?;
+                self.out.write_all(b"\n")
+            }
+            RecordFormat::Csv => {
+                let mut text = String::new();
+                for (i, cell) in cells.iter().enumerate() {
+                    if i > 0 {
+                        self.out.write_all(b",")?;
+                    }
+                    text.clear();
+                    write_flat(&mut text, cell, ";");
+                    write_csv_field(&mut self.out, &text)?;
+                }
+                self.out.write_all(b"\r\n")
+            }
+            RecordFormat::Table => {
+                let mut text = String::new();
+                for (i, (&idx, (_, width))) in self.table_idx.iter().zip(R::TABLE).enumerate() {
+                    text.clear();
+                    match cells.get(idx) {
+                        Some(Cell::Null) | None => text.push('-'),
+                        Some(c) => write_flat(&mut text, c, ","),
+                    }
+                    let last = i + 1 == self.table_idx.len();
+                    write_padded(&mut self.out, &text, if last { 0 } else { *width })?;
+                }
+                self.out.write_all(b"\n")
+            }
+        }
+    }
+
+    /// Flushes the output (writes the Parquet footer: call once, at the end).
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        if let Some(p) = &mut self.parquet {
+            p.finish()?;
+        }
+        self.out.flush()
+    }
+}
+
+/// Writes `text` then spaces up to `width` (at least one space after a non-last column).
+fn write_padded<W: Write>(w: &mut W, text: &str, width: usize) -> io::Result<()> {
+    if width == 0 {
+        return w.write_all(text.as_bytes());
+    }
+    let n = text.chars().count();
+    write!(w, "{text}")?;
+    let pad = width.saturating_sub(n).max(1);
+    write!(w, "{:pad$}", "")
+}
+
+/// One CSV field, quoted when it holds a comma, quote, CR or LF (RFC 4180; quotes doubled).
+fn write_csv_field<W: Write>(w: &mut W, text: &str) -> io::Result<()> {
+    if text.contains([',', '"', '\r', '\n']) {
+        w.write_all(b"\"")?;
+        for (i, part) in text.split('"').enumerate() {
+            if i > 0 {
+                w.write_all(b"\"\"")?;
+            }
+            w.write_all(part.as_bytes())?;
+        }
+        w.write_all(b"\"")
+    } else {
+        w.write_all(text.as_bytes())
+    }
+}
+
+/// Direction name of a phase.
+pub(crate) fn dir_name(d: Dir) -> &'static str {
+    match d {
+        Dir::ClientToServer => "client",
+        Dir::ServerToClient => "server",
+    }
+}
+
+/// A cell as one line of text (CSV, table); lists joined with `sep`.
+pub(crate) fn write_flat(out: &mut String, cell: &Cell<'_>, sep: &str) {
+    use std::fmt::Write as _;
+    match cell {
+        Cell::Null => {}
+        Cell::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Cell::U64(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Cell::F64(v) => {
+            let _ = write!(out, "{v:.6}");
+        }
+        Cell::Str(s) => out.push_str(s),
+        Cell::Time(ns) => {
+            let _ = write!(out, "{}", Rfc3339(timestamp(*ns)));
+        }
+        Cell::List(items) => {
+            for (i, s) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                out.push_str(s);
+            }
+        }
+        Cell::Phases(phases) => {
+            for (i, p) in phases.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                let _ = write!(out, "{}@{}", p.kind, p.frame);
+            }
+        }
+        Cell::Certs(certs) => {
+            for (i, c) in certs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                out.push_str(&c.sha256_hex());
+            }
+        }
+    }
+}
+
+/// Nanoseconds since the epoch as a capture timestamp.
+pub(crate) fn timestamp(ns: i64) -> capture::Timestamp {
+    let secs = ns.div_euclid(1_000_000_000);
+    let nanos = u32::try_from(ns.rem_euclid(1_000_000_000)).unwrap_or(0);
+    capture::Timestamp { secs, nanos }
+}
+
+struct JsonRow<'r, 'a> {
+    names: &'static [(&'static str, Kind)],
+    cells: &'r [Cell<'a>],
+}
+
+impl Serialize for JsonRow<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for ((name, _), cell) in self.names.iter().zip(self.cells) {
+            if !matches!(cell, Cell::Null) {
+                map.serialize_entry(name, cell)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// Displays through `collect_str`, so no `String` is built.
+struct Str<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Str<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl Serialize for Cell<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Null => s.serialize_none(),
+            Self::Bool(b) => s.serialize_bool(*b),
+            Self::U64(v) => s.serialize_u64(*v),
+            Self::F64(v) => s.serialize_f64(*v),
+            Self::Str(v) => s.serialize_str(v),
+            Self::Time(ns) => s.collect_str(&Rfc3339(timestamp(*ns))),
+            Self::List(items) => s.collect_seq(items.iter()),
+            Self::Phases(phases) => {
+                let mut seq = s.serialize_seq(Some(phases.len()))?;
+                for p in *phases {
+                    seq.serialize_element(&PhaseJson {
+                        phase: Str(p.kind),
+                        dir: dir_name(p.dir),
+                        frame: p.frame,
+                        time: Str(Rfc3339(timestamp(
+                            i64::try_from(p.ts_nanos).unwrap_or(i64::MAX),
+                        ))),
+                    })?;
+                }
+                seq.end()
+            }
+            Self::Certs(certs) => {
+                let mut seq = s.serialize_seq(Some(certs.len()))?;
+                for c in *certs {
+                    seq.serialize_element(&CertJson::new(c))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PhaseJson {
+    phase: Str<decode::tls::PhaseKind>,
+    dir: &'static str,
+    frame: u64,
+    time: Str<Rfc3339>,
+}
+
+#[derive(Serialize)]
+struct CertJson<'a> {
+    index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parse_error: Option<&'static str>,
+    subject: &'a str,
+    issuer: &'a str,
+    common_names: &'a [String],
+    san_dns: &'a [String],
+    san_ip: &'a [std::net::IpAddr],
+    not_before: Str<Rfc3339>,
+    not_after: Str<Rfc3339>,
+    serial: &'a str,
+    sha256: String,
+    self_signed: bool,
+    is_ca: bool,
+    der_len: usize,
+}
+
+impl<'a> CertJson<'a> {
+    fn new(c: &'a CertInfo) -> Self {
+        let secs = |s: i64| Rfc3339(capture::Timestamp { secs: s, nanos: 0 });
+        Self {
+            index: c.index,
+            parse_error: c.parse_error,
+            subject: &c.subject,
+            issuer: &c.issuer,
+            common_names: &c.common_names,
+            san_dns: &c.san_dns,
+            san_ip: &c.san_ip,
+            not_before: Str(secs(c.not_before)),
+            not_after: Str(secs(c.not_after)),
+            serial: &c.serial_hex,
+            sha256: c.sha256_hex(),
+            self_signed: c.self_signed,
+            is_ca: c.is_ca,
+            der_len: c.der_len,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quoting() {
+        let mut v = Vec::new();
+        for s in ["plain", "a,b", "say \"hi\"", "two\nlines", ""] {
+            write_csv_field(&mut v, s).unwrap_or_default();
+            v.push(b'|');
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&v),
+            "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"||"
+        );
+    }
+
+    #[test]
+    fn negative_times() {
+        let t = timestamp(-1);
+        assert_eq!((t.secs, t.nanos), (-1, 999_999_999));
+    }
+}
