@@ -517,3 +517,51 @@ fn quic_client_initial() {
     assert_eq!(flows[0]["proto"], "udp");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn offered_cipher_lists_match_tshark() {
+    if !common::require("tshark") {
+        return;
+    }
+    for name in ["tls12-sni.pcap", "tls13-sni.pcap", "mixed-be-ns.pcap"] {
+        let file = sample(name);
+        // The oracle gives the suites as numbers in wire order; name them with our table, so
+        // what is checked is the list itself (order, completeness), not the spelling.
+        let theirs: BTreeMap<u64, Vec<String>> = tshark_fields(
+            &file,
+            "tls.handshake.type==1",
+            &["tcp.srcport", "tls.handshake.ciphersuite"],
+        )
+        .into_iter()
+        .map(|f| {
+            let names = f[1]
+                .split(',')
+                .map(|hex| {
+                    let code = u16::from_str_radix(hex.trim_start_matches("0x"), 16).unwrap();
+                    if decode::tls::is_grease(code) {
+                        "GREASE".to_owned()
+                    } else {
+                        decode::tls::cipher_suite_name(code)
+                            .map_or_else(|| format!("0x{code:04x}"), str::to_owned)
+                    }
+                })
+                .collect();
+            (f[0].parse().unwrap(), names)
+        })
+        .collect();
+        let ours: BTreeMap<u64, Vec<String>> = json_lines(&tls_out(&file, "jsonl"))
+            .iter()
+            .map(|r| {
+                let list = r["offered_ciphers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap().to_owned())
+                    .collect();
+                (r["client_port"].as_u64().unwrap(), list)
+            })
+            .collect();
+        assert!(!ours.is_empty(), "{name}");
+        assert_eq!(ours, theirs, "{name}");
+    }
+}

@@ -260,6 +260,7 @@ impl Row for TlsRow<'_> {
         ("client_legacy_version", Kind::Text),
         ("cipher", Kind::Text),
         ("offered_cipher_count", Kind::U64),
+        ("offered_ciphers", Kind::Text),
         ("alpn_offered", Kind::Text),
         ("alpn_chosen", Kind::Text),
         ("supported_groups", Kind::Text),
@@ -346,6 +347,7 @@ impl Row for TlsRow<'_> {
             Cell::opt(t.client_legacy_version, |v| version_name(v.0).into()),
             Cell::opt(t.cipher, |c| cipher(c).into()),
             Cell::U64(t.offered_cipher_count.into()),
+            list(t.offered_ciphers.iter().map(|c| cipher(*c)).collect()),
             if t.alpn_offered.is_empty() {
                 Cell::Null
             } else {

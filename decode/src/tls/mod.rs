@@ -119,8 +119,8 @@ pub use record::{
 };
 pub use session::{
     looks_like_first_record, AlpnName, Dir, DirStatus, Phase, PhaseKind, Resumption, StreamError,
-    TlsConfig, TlsCounters, TlsSession, TlsSummary, MAX_ALPN, MAX_ALPN_LEN, MAX_LIST, MAX_PHASES,
-    MAX_SNI_LEN,
+    TlsConfig, TlsCounters, TlsSession, TlsSummary, MAX_ALPN, MAX_ALPN_LEN, MAX_CIPHERS, MAX_LIST,
+    MAX_PHASES, MAX_SNI_LEN,
 };
 pub use starttls::StartTlsProtocol;
 

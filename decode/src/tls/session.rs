@@ -77,6 +77,9 @@ pub const MAX_ALPN: usize = 8;
 pub const MAX_ALPN_LEN: usize = 32;
 /// Most entries kept of the offered versions, groups and key-share groups.
 pub const MAX_LIST: usize = 32;
+/// Most offered cipher suites kept by name ([`TlsSummary::offered_ciphers`]); browsers offer
+/// about 16, OpenSSL about 30; the full count is always in `offered_cipher_count`.
+pub const MAX_CIPHERS: usize = 64;
 
 /// A direction of the connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -406,6 +409,8 @@ pub struct TlsSummary {
     pub negotiated_version: Option<ProtocolVersion>,
     /// Number of cipher suites offered (GREASE included).
     pub offered_cipher_count: u16,
+    /// The cipher suites offered, in wire order (GREASE included; first [`MAX_CIPHERS`]).
+    pub offered_ciphers: ArrayVec<u16, MAX_CIPHERS>,
     /// The cipher suite the server chose (see [`super::cipher_suite_name`]).
     pub cipher: Option<u16>,
     /// ALPN names offered (first [`MAX_ALPN`], each cut to [`MAX_ALPN_LEN`] bytes).
@@ -1123,6 +1128,7 @@ impl TlsSession {
             s.offered_versions.push(ch.legacy_version().0);
         }
         s.offered_cipher_count = u16::try_from(ch.cipher_suites().len()).unwrap_or(u16::MAX);
+        s.offered_ciphers = ch.cipher_suites().take(MAX_CIPHERS).collect();
         s.alpn_offered = ch
             .alpn()
             .take(MAX_ALPN)
