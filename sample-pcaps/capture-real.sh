@@ -4,8 +4,13 @@
 #   tls12-sni.pcap          openssl s_server / s_client, TLS 1.2, SNI tls12.example.test  (tcpdump -i lo: Ethernet)
 #   tls13-sni.pcap          openssl s_server / s_client, TLS 1.3, SNI tls13.example.test  (tcpdump -i lo: Ethernet)
 #   loopback-any-sll2.pcap  python3 http.server + curl                                    (tcpdump -i any: LINUX_SLL2)
+#   tls13-hrr.pcap          TLS 1.3 HelloRetryRequest: server X25519 only, client key share P-256 first
+#   tls-resumption.pcap     two TLS 1.2 connections, the second resumes the first's session (-sess_in)
+#   tls-alert.pcap          TLS 1.2 handshake ended by the client's fatal alert unknown_ca
 #
-# Usage: sudo sample-pcaps/capture-real.sh [OUTDIR]     (OUTDIR defaults to this script's directory)
+# Usage: sudo sample-pcaps/capture-real.sh [OUTDIR [FILE...]]
+#   OUTDIR defaults to this script's directory; with FILE names (e.g. tls13-hrr.pcap) only those
+#   captures are re-made (the others keep their committed bytes, which tests may depend on).
 #
 # Needs root (for tcpdump), tcpdump, openssl, python3, curl and ss. All traffic stays on
 # 127.0.0.1; the tcpdump filters select only the one port each server listens on.
@@ -14,6 +19,8 @@
 set -euo pipefail
 
 OUTDIR=$(cd "${1:-$(dirname "$0")}" && pwd)
+shift || true
+ONLY=("$@")
 WORK=$(mktemp -d)
 PIDS=()
 
@@ -136,6 +143,110 @@ http_any_capture() {
     echo "wrote $OUTDIR/$out" >&2
 }
 
-tls_capture tls1_2 tls12.example.test tls12-sni.pcap
-tls_capture tls1_3 tls13.example.test tls13-sni.pcap
-http_any_capture loopback-any-sll2.pcap
+# make_cert CN: a self-signed RSA-2048 certificate $WORK/CN.crt with key $WORK/CN.key.
+make_cert() {
+    openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=$1" -days 3650 \
+        -keyout "$WORK/$1.key" -out "$WORK/$1.crt" 2>/dev/null
+}
+
+# start_s_server PORT CN ACCEPTS EXTRA...: s_server on 127.0.0.1:PORT with CN's certificate,
+# exiting after ACCEPTS connections (or 30 s); sets SERVER_PID and waits until it listens.
+start_s_server() {
+    local port=$1 cn=$2 accepts=$3
+    shift 3
+    timeout 30 openssl s_server -accept "127.0.0.1:$port" -cert "$WORK/$cn.crt" -key "$WORK/$cn.key" \
+        -naccept "$accepts" -rev "$@" >"$WORK/server-$cn.out" 2>&1 </dev/null &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    wait_listen "$port"
+}
+
+# Waits at most 5 s for s_server to exit, then kills it.
+stop_s_server() {
+    timeout 5 tail --pid="$SERVER_PID" -f /dev/null || kill "$SERVER_PID" 2>/dev/null || true
+}
+
+# s_client_line LOG ARGS...: one line through s_client (as in tls_capture); fails the script if
+# s_client fails.
+s_client_line() {
+    local log=$1
+    shift
+    { echo "hello"; sleep 1; } | timeout 10 openssl s_client "$@" >"$log" 2>&1 ||
+        die "s_client failed: $(tail -n 5 "$log")"
+}
+
+# hrr_capture OUTFILE: TLS 1.3 with a HelloRetryRequest. The server accepts only X25519; the
+# client lists P-256 first, so its first key_share is P-256 and the server asks for X25519.
+hrr_capture() {
+    local out=$1 sni=hrr.example.test port
+    make_cert "$sni"
+    port=$(free_port)
+    start_s_server "$port" "$sni" 1 -groups X25519
+    start_tcpdump "$WORK/$out" -i lo "tcp port $port"
+    s_client_line "$WORK/client-hrr.out" -connect "127.0.0.1:$port" -servername "$sni" -tls1_3 \
+        -groups P-256:X25519
+    stop_tcpdump
+    stop_s_server
+    mv "$WORK/$out" "$OUTDIR/$out"
+    echo "wrote $OUTDIR/$out" >&2
+}
+
+# resumption_capture OUTFILE: two TLS 1.2 connections to one s_server; the first saves its
+# session (-sess_out), the second offers it (-sess_in) and gets an abbreviated handshake.
+resumption_capture() {
+    local out=$1 sni=resume.example.test port
+    make_cert "$sni"
+    port=$(free_port)
+    start_s_server "$port" "$sni" 2
+    start_tcpdump "$WORK/$out" -i lo "tcp port $port"
+    s_client_line "$WORK/client-resume1.out" -connect "127.0.0.1:$port" -servername "$sni" -tls1_2 \
+        -sess_out "$WORK/sess.pem"
+    s_client_line "$WORK/client-resume2.out" -connect "127.0.0.1:$port" -servername "$sni" -tls1_2 \
+        -sess_in "$WORK/sess.pem"
+    grep -q '^Reused, ' "$WORK/client-resume2.out" || die "the second connection did not resume"
+    stop_tcpdump
+    stop_s_server
+    mv "$WORK/$out" "$OUTDIR/$out"
+    echo "wrote $OUTDIR/$out" >&2
+}
+
+# alert_capture OUTFILE: TLS 1.2 (so the alert is plaintext); the client trusts only an unrelated
+# CA and with -verify_return_error rejects the server's self-signed certificate with a fatal
+# unknown_ca alert.
+alert_capture() {
+    local out=$1 sni=alert.example.test port
+    make_cert "$sni"
+    make_cert other-ca.example.test
+    port=$(free_port)
+    start_s_server "$port" "$sni" 1
+    start_tcpdump "$WORK/$out" -i lo "tcp port $port"
+    # s_client fails here by design.
+    if timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername "$sni" -tls1_2 \
+        -verify_return_error -CAfile "$WORK/other-ca.example.test.crt" \
+        </dev/null >"$WORK/client-alert.out" 2>&1; then
+        die "s_client accepted a certificate it should have rejected"
+    fi
+    grep -q 'alert unknown ca\|unknown ca\|self.signed' "$WORK/client-alert.out" ||
+        die "s_client failed for another reason: $(tail -n 5 "$WORK/client-alert.out")"
+    stop_tcpdump
+    stop_s_server
+    mv "$WORK/$out" "$OUTDIR/$out"
+    echo "wrote $OUTDIR/$out" >&2
+}
+
+# wanted FILE: whether FILE is to be made in this run.
+wanted() {
+    local f
+    [[ ${#ONLY[@]} -eq 0 ]] && return 0
+    for f in "${ONLY[@]}"; do
+        [[ $f == "$1" ]] && return 0
+    done
+    return 1
+}
+
+if wanted tls12-sni.pcap; then tls_capture tls1_2 tls12.example.test tls12-sni.pcap; fi
+if wanted tls13-sni.pcap; then tls_capture tls1_3 tls13.example.test tls13-sni.pcap; fi
+if wanted loopback-any-sll2.pcap; then http_any_capture loopback-any-sll2.pcap; fi
+if wanted tls13-hrr.pcap; then hrr_capture tls13-hrr.pcap; fi
+if wanted tls-resumption.pcap; then resumption_capture tls-resumption.pcap; fi
+if wanted tls-alert.pcap; then alert_capture tls-alert.pcap; fi

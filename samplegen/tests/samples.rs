@@ -22,6 +22,9 @@ const NOT_GENERATED: &[&str] = &[
     "tls12-sni.pcap",
     "tls13-sni.pcap",
     "loopback-any-sll2.pcap",
+    "tls13-hrr.pcap",
+    "tls-resumption.pcap",
+    "tls-alert.pcap",
 ];
 
 /// Packet counts as documented in sample-pcaps/README.md (for the broken
@@ -40,6 +43,7 @@ const COUNTS: &[(&str, usize)] = &[
     ("mixed-be-ns.pcap", 60),
     ("arp-icmp.pcap", 20),
     ("null-loopback.pcap", 16),
+    ("quic-initial.pcap", 1),
 ];
 
 fn sample_dir() -> PathBuf {

@@ -20,10 +20,12 @@ mod ip;
 mod link;
 mod malformed;
 mod mixed;
+mod quic;
 mod tls;
 
 pub use malformed::CORRUPT_RECORD_HEADER;
 pub use mixed::MIXED_SNI;
+pub use quic::{QUIC_CLIENT_PORT, QUIC_SNI};
 pub use tls::{SNI_THREE_PARTS, SNI_TWO_PARTS, SNI_WHOLE};
 
 /// One generated sample file.
@@ -64,6 +66,7 @@ pub fn generate_all() -> io::Result<Vec<Sample>> {
         s("mixed-be-ns.pcap", "the same packets as mixed.pcap.gz, big-endian with nanosecond magic", mixed::big_endian_nanos(&mixed)?),
         s("arp-icmp.pcap", "ARP, ICMP echo / unreachable / time exceeded / frag needed, IPv4 fragments", ip::arp_icmp()?),
         s("null-loopback.pcap", "LINKTYPE_NULL (BSD loopback) with IPv4 and IPv6", link::null_loopback()?),
+        s("quic-initial.pcap", "QUIC v1 client Initial of RFC 9001 A.2 (ClientHello for example.com)", quic::quic_initial()?),
     ])
 }
 
