@@ -273,14 +273,10 @@ fn quic_v1_initial() {
     assert!(r.get("cipher").is_none(), "{r}");
 }
 
-/// KNOWN BUG (found with this sample): for QUIC the record has `offered_cipher_count` 2 but no
-/// `offered_ciphers` at all. `quic_summary` in cli/src/cmd/analyze.rs builds the QUIC
-/// `TlsSummary` itself and never fills `offered_ciphers` (the TCP path, `decode/src/tls/session.rs`,
-/// does). tshark lists the suites (`-e tls.handshake.ciphersuite` → `0x1301,0x1302`, see
-/// `quic_v1_initial`). Ignored so the suite stays green until it is fixed; remove the `ignore`
-/// then (`cargo nextest run -p flowsleuth --test tls_samples --run-ignored all` runs it now).
+/// QUIC records list the offered suites like TCP ones (a bug this sample found: the QUIC path
+/// once filled only the count). Oracle: `tshark -r quic-initial.pcap -T fields -e
+/// tls.handshake.ciphersuite` → `0x1301,0x1302`.
 #[test]
-#[ignore = "known bug: QUIC records lack offered_ciphers (cli/src/cmd/analyze.rs quic_summary)"]
 fn quic_v1_initial_offered_ciphers() {
     let r = only_record("quic-initial.pcap");
     assert_eq!(

@@ -291,6 +291,7 @@ fn quic_summary(
         client_hellos: 1,
         client_legacy_version: Some(ch.legacy_version()),
         offered_cipher_count: u16::try_from(ch.cipher_suites().len()).unwrap_or(u16::MAX),
+        offered_ciphers: ch.cipher_suites().take(decode::tls::MAX_CIPHERS).collect(),
         ja3: Some(ja3(ch)),
         ja4: Some(ja4_with(ch, Ja4Protocol::Quic, scratch)),
         ..TlsSummary::default()
