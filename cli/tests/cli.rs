@@ -116,7 +116,7 @@ fn mmap_and_stream_reads_agree() {
     for file in common::sample_files() {
         let f = file.to_str().unwrap();
         let a = run(&["read", "--json", "-r", f]);
-        let b = run(&["read", "--json", "--no-mmap", "-r", f]);
+        let b = run(&["read", "--json", "--mmap", "-r", f]);
         assert_eq!(a.stdout, b.stdout, "{f}");
         assert_eq!(a.status.code(), b.status.code(), "{f}");
     }

@@ -141,7 +141,7 @@ fn from_file(
     engine: &mut Engine,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    let mut source = read::open(path, false)?;
+    let mut source = read::open(path, capture::ReadMode::Stream)?;
     let mut filter = expr.map(read::compile_filter).transpose()?;
     writeln!(
         io::stderr().lock(),

@@ -12,7 +12,12 @@ use crate::progress;
 
 /// Runs `read`.
 pub(crate) fn run(args: &ReadArgs) -> anyhow::Result<()> {
-    let mut source = open(&args.file, args.no_mmap)?;
+    let mode = if args.mmap {
+        ReadMode::Mmap
+    } else {
+        ReadMode::Stream
+    };
+    let mut source = open(&args.file, mode)?;
     let expr = filter_expr(&args.filter);
     let mut filter = expr.as_deref().map(compile_filter).transpose()?;
     let mut err = io::stderr().lock();
@@ -54,15 +59,11 @@ pub(crate) fn run(args: &ReadArgs) -> anyhow::Result<()> {
     result
 }
 
-pub(crate) fn open(path: &Path, no_mmap: bool) -> anyhow::Result<FileSource> {
+/// Opens a capture file (`-` is standard input) in the given read mode.
+pub(crate) fn open(path: &Path, mode: ReadMode) -> anyhow::Result<FileSource> {
     if path.as_os_str() == "-" {
         return Ok(FileSource::stdin()?);
     }
-    let mode = if no_mmap {
-        ReadMode::Stream
-    } else {
-        ReadMode::Mmap
-    };
     Ok(FileSource::open_with(path, mode)?)
 }
 
