@@ -398,7 +398,7 @@ fn bytes_read_tracks_progress_when_mapped() {
     }
     let dir = TempDir::new("progress");
     let path = dir.file("p.pcap", &b.bytes);
-    let mut src = FileSource::open(&path).unwrap();
+    let mut src = FileSource::open_with(&path, ReadMode::Mmap).unwrap();
     assert_eq!(src.read_mode(), ReadMode::Mmap);
     let mut last = 0;
     while src.next_packet().unwrap().is_some() {
