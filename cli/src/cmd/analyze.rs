@@ -21,8 +21,8 @@ use capture::{PacketRef, PacketSource};
 use decode::flow::{reassemble_all, FlowConfig, FlowCounters, FlowId, FlowRecord, FlowSink};
 use decode::flow::{FlowTable, Nanos};
 use decode::tls::{
-    ja3, ja4_with, ClientHello, Dir, DirStatus, Ja4Protocol, Ja4Scratch, Phase, PhaseKind,
-    QuicInitial, TlsConfig, TlsSession, TlsSummary,
+    ClientHello, Dir, DirStatus, Ja4Protocol, Ja4Scratch, Phase, PhaseKind, QuicInitial, TlsConfig,
+    TlsSession, TlsSummary,
 };
 
 use crate::args::{filter_expr, FlowsArgs, InputArgs, RecordFormat, RecordOutArgs, TlsArgs};
@@ -289,13 +289,9 @@ fn quic_summary(
 ) -> TlsSummary {
     let mut t = TlsSummary {
         client_hellos: 1,
-        client_legacy_version: Some(ch.legacy_version()),
-        offered_cipher_count: u16::try_from(ch.cipher_suites().len()).unwrap_or(u16::MAX),
-        offered_ciphers: ch.cipher_suites().take(decode::tls::MAX_CIPHERS).collect(),
-        ja3: Some(ja3(ch)),
-        ja4: Some(ja4_with(ch, Ja4Protocol::Quic, scratch)),
         ..TlsSummary::default()
     };
+    t.record_client_hello(ch, Ja4Protocol::Quic, scratch);
     t.status[0] = DirStatus::Tls;
     t.phases.push(Phase {
         kind: PhaseKind::ClientHello,
@@ -303,20 +299,6 @@ fn quic_summary(
         frame,
         ts_nanos: i128::from(ts),
     });
-    t.sni = ch
-        .sni()
-        .map(|s| s.iter().copied().take(decode::tls::MAX_SNI_LEN).collect());
-    t.alpn_offered = ch
-        .alpn()
-        .take(decode::tls::MAX_ALPN)
-        .map(|a| a.iter().copied().take(decode::tls::MAX_ALPN_LEN).collect())
-        .collect();
-    t.offered_versions
-        .extend(ch.supported_versions().take(decode::tls::MAX_LIST));
-    t.supported_groups
-        .extend(ch.supported_groups().take(decode::tls::MAX_LIST));
-    t.key_share_groups
-        .extend(ch.key_share_groups().take(decode::tls::MAX_LIST));
     t
 }
 

@@ -458,6 +458,46 @@ pub struct TlsSummary {
 }
 
 impl TlsSummary {
+    /// Fills the client-side fields (SNI, offered versions, suites, ALPN, groups, key shares,
+    /// ECH and resumption signals, JA3, JA4) from a ClientHello. Used for the first
+    /// ClientHello of a TCP session and for the ClientHello of a QUIC Initial, so both kinds
+    /// of record carry the same fields.
+    pub fn record_client_hello(
+        &mut self,
+        ch: &ClientHello<'_>,
+        protocol: Ja4Protocol,
+        scratch: &mut Ja4Scratch,
+    ) {
+        self.client_legacy_version = Some(ch.legacy_version());
+        if let Some(name) = ch.sni() {
+            self.sni = Some(name.iter().copied().take(MAX_SNI_LEN).collect());
+        }
+        let mut versions = ch.supported_versions().peekable();
+        if versions.peek().is_some() {
+            self.offered_versions = versions.take(MAX_LIST).collect();
+        } else {
+            self.offered_versions.clear();
+            self.offered_versions.push(ch.legacy_version().0);
+        }
+        self.offered_cipher_count = u16::try_from(ch.cipher_suites().len()).unwrap_or(u16::MAX);
+        self.offered_ciphers = ch.cipher_suites().take(MAX_CIPHERS).collect();
+        self.alpn_offered = ch
+            .alpn()
+            .take(MAX_ALPN)
+            .map(|n| n.iter().copied().take(MAX_ALPN_LEN).collect())
+            .collect();
+        self.supported_groups = ch.supported_groups().take(MAX_LIST).collect();
+        self.key_share_groups = ch.key_share_groups().take(MAX_LIST).collect();
+        self.ech_offered = ch.extension(ext::ENCRYPTED_CLIENT_HELLO).is_some();
+        self.resumption.client_session_id = !ch.session_id().is_empty();
+        self.resumption.client_ticket = ch
+            .extension(EXT_SESSION_TICKET)
+            .is_some_and(|b| !b.is_empty());
+        self.resumption.client_psk = ch.extension(EXT_PRE_SHARED_KEY).is_some();
+        self.ja3 = Some(ja3(ch));
+        self.ja4 = Some(ja4_with(ch, protocol, scratch));
+    }
+
     /// The SNI as text, if it is UTF-8.
     #[must_use]
     pub fn sni_str(&self) -> Option<&str> {
@@ -1111,46 +1151,15 @@ impl TlsSession {
             self.malformed(dir);
             return;
         };
-        let s = &mut self.summary;
-        s.client_legacy_version = Some(ch.legacy_version());
-        if let Some(name) = ch.sni() {
-            let mut v = ArrayVec::new();
-            for &b in name.iter().take(MAX_SNI_LEN) {
-                v.push(b);
-            }
-            s.sni = Some(v);
-        }
-        let mut versions = ch.supported_versions().peekable();
-        if versions.peek().is_some() {
-            s.offered_versions = versions.take(MAX_LIST).collect();
-        } else {
-            s.offered_versions.clear();
-            s.offered_versions.push(ch.legacy_version().0);
-        }
-        s.offered_cipher_count = u16::try_from(ch.cipher_suites().len()).unwrap_or(u16::MAX);
-        s.offered_ciphers = ch.cipher_suites().take(MAX_CIPHERS).collect();
-        s.alpn_offered = ch
-            .alpn()
-            .take(MAX_ALPN)
-            .map(|n| n.iter().copied().take(MAX_ALPN_LEN).collect())
-            .collect();
-        s.supported_groups = ch.supported_groups().take(MAX_LIST).collect();
-        s.key_share_groups = ch.key_share_groups().take(MAX_LIST).collect();
-        s.ech_offered = ch.extension(ext::ENCRYPTED_CLIENT_HELLO).is_some();
-        s.resumption.client_session_id = !ch.session_id().is_empty();
-        s.resumption.client_ticket = ch
-            .extension(EXT_SESSION_TICKET)
-            .is_some_and(|b| !b.is_empty());
-        s.resumption.client_psk = ch.extension(EXT_PRE_SHARED_KEY).is_some();
         self.client_session_id = ch.session_id().iter().copied().take(32).collect();
-        s.ja3 = Some(ja3(&ch));
-        s.ja4 = Some(match scratch {
-            Scratch::Caller(sc) => ja4_with(&ch, Ja4Protocol::Tcp, sc),
+        match scratch {
+            Scratch::Caller(sc) => self.summary.record_client_hello(&ch, Ja4Protocol::Tcp, sc),
             Scratch::None => {
                 let mut sc = Box::new(Ja4Scratch::new());
-                ja4_with(&ch, Ja4Protocol::Tcp, &mut sc)
+                self.summary
+                    .record_client_hello(&ch, Ja4Protocol::Tcp, &mut sc);
             }
-        });
+        }
     }
 
     fn server_hello(&mut self, dir: Dir, body: &[u8]) -> PhaseKind {
