@@ -28,6 +28,13 @@ pub(crate) enum Command {
     /// One record per TLS connection: SNI, versions, ciphers, ALPN, groups, JA3/JA3S/JA4,
     /// handshake phases and the server certificate chain.
     Tls(TlsArgs),
+    /// AWS VPC Flow Logs: query (top talkers, rejects, who reached what) and convert to Parquet.
+    Flowlogs(crate::cmd::flowlogs::FlowlogsArgs),
+    /// Which security-group and network-ACL rules allow or deny a flow, from `aws ec2
+    /// describe-*` JSON dumps, step by step in both directions.
+    Explain(crate::cmd::vpc::ExplainArgs),
+    /// Which sources can reach a target (ENI, IP or security group), through which rules.
+    Reach(crate::cmd::vpc::ReachArgs),
 }
 
 /// How packets are printed.

@@ -43,6 +43,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Capture(args) => cmd::capture::run(&args),
         Command::Flows(args) => cmd::analyze::run_flows(&args),
         Command::Tls(args) => cmd::analyze::run_tls(&args),
+        Command::Flowlogs(args) => cmd::flowlogs::run(&args),
+        Command::Explain(args) => cmd::vpc::run_explain(&args),
+        Command::Reach(args) => cmd::vpc::run_reach(&args),
     }
 }
 

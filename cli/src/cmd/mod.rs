@@ -2,7 +2,9 @@
 
 pub(crate) mod analyze;
 pub(crate) mod capture;
+pub(crate) mod flowlogs;
 pub(crate) mod read;
+pub(crate) mod vpc;
 
 use std::io::{self, BufWriter, Write};
 

@@ -1,0 +1,1 @@
+//! Security groups and network ACLs: load `describe-*` dumps, evaluate, explain, reach.
