@@ -63,8 +63,37 @@ impl fmt::Display for TimeOfDay {
 /// RFC 3339 UTC with nanoseconds: `2024-01-01T00:00:00.123456789Z`.
 pub(crate) struct Rfc3339(pub(crate) Timestamp);
 
+impl Rfc3339 {
+    /// The text in a fixed buffer, without the formatting machinery (records print two or
+    /// more times each); `None` for years outside 0..=9999 or nanoseconds above 10^9.
+    pub(crate) fn to_bytes(&self) -> Option<[u8; 30]> {
+        let c = Civil::from_unix(self.0.secs);
+        let year = u32::try_from(c.year).ok().filter(|y| *y <= 9999)?;
+        let nanos = Some(self.0.nanos).filter(|n| *n < 1_000_000_000)?;
+        let mut b = *b"0000-00-00T00:00:00.000000000Z";
+        fn put(b: &mut [u8], mut v: u32) {
+            for d in b.iter_mut().rev() {
+                *d = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        }
+        put(b.get_mut(0..4)?, year);
+        put(b.get_mut(5..7)?, c.month);
+        put(b.get_mut(8..10)?, c.day);
+        put(b.get_mut(11..13)?, c.hour);
+        put(b.get_mut(14..16)?, c.minute);
+        put(b.get_mut(17..19)?, c.second);
+        put(b.get_mut(20..29)?, nanos);
+        Some(b)
+    }
+}
+
 impl fmt::Display for Rfc3339 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(b) = self.to_bytes() {
+            // ASCII digits and separators only.
+            return f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?);
+        }
         let c = Civil::from_unix(self.0.secs);
         write!(
             f,

@@ -81,13 +81,16 @@ impl Run {
 
     /// Feeds one raw IP packet at `secs` and returns (flow id, role, delivered bytes).
     fn feed(&mut self, secs: i64, pkt: &[u8]) -> Option<(u64, Role, Vec<u8>, bool)> {
+        self.feed_ns(secs * 1_000_000_000, pkt)
+    }
+
+    /// [`feed`](Self::feed) at a time in nanoseconds.
+    fn feed_ns(&mut self, ns: i64, pkt: &[u8]) -> Option<(u64, Role, Vec<u8>, bool)> {
         self.frame += 1;
         let d = decode(LinkType::Raw, pkt);
         let ended = &mut self.ended;
         let mut sink = |r: &FlowRecord| ended.push(*r);
-        let obs: Option<Observation<'_>> =
-            self.table
-                .observe(self.frame, secs * 1_000_000_000, &d, &mut sink);
+        let obs: Option<Observation<'_>> = self.table.observe(self.frame, ns, &d, &mut sink);
         obs.map(|o| (o.id.0, o.role, o.stream.data.to_vec(), o.new_flow))
     }
 
@@ -409,6 +412,74 @@ fn idle_timeouts_per_protocol() {
     assert_eq!(run.ended.len(), 3);
     assert_eq!(run.table.counters().timed_out, 3);
     assert_eq!(run.table.len(), 1);
+}
+
+/// Flows seen again within `LRU_GRANULARITY` are not moved in their list, so an idle timeout
+/// can fire late, by less than the granularity; never early.
+#[test]
+fn idle_timeouts_fire_late_by_less_than_the_lru_granularity() {
+    use decode::flow::LRU_GRANULARITY as G;
+    const S: i64 = 1_000_000_000;
+    let a = udp(([10, 0, 0, 1], 1111), ([10, 0, 0, 2], 53), b"a");
+    let b = udp(([10, 0, 0, 3], 2222), ([10, 0, 0, 2], 53), b"b");
+    let probe = icmp_echo([10, 0, 0, 7], [10, 0, 0, 8], false);
+    let mut run = Run::new(FlowConfig::default());
+    run.feed_ns(0, &a);
+    run.feed_ns(G / 4, &b);
+    // Seen again within the granularity: `a` stays ahead of `b` in the list.
+    run.feed_ns(G / 2, &a);
+    // `b`'s deadline (60 s idle) has not passed: nothing ends.
+    run.feed_ns(60 * S + G / 4, &probe);
+    assert!(run.ended.is_empty());
+    // Past `b`'s deadline but not `a`'s: `b` may wait behind `a`...
+    run.feed_ns(60 * S + G / 4 + 1, &probe);
+    // ...but no longer than the granularity.
+    run.feed_ns(60 * S + G / 4 + G, &probe);
+    let ports: Vec<u16> = run.ended.iter().map(|r| r.orig.port).collect();
+    assert!(ports.contains(&2222), "{ports:?}");
+    assert!(run.ended.iter().all(|r| r.timed_out()));
+    // `a` is ended once its own deadline has passed.
+    run.feed_ns(60 * S + G / 2 + G, &probe);
+    assert_eq!(run.ended.len(), 2);
+}
+
+#[test]
+fn stop_and_pass_through_reassembly() {
+    let c = ([10, 0, 0, 1], 40000);
+    let s = ([10, 0, 0, 2], 443);
+    let mut table = FlowTable::new(FlowConfig {
+        reassemble: Some(reassemble_all),
+        ..FlowConfig::default()
+    });
+    let mut sink = |_: &FlowRecord| {};
+    let mut feed = |table: &mut FlowTable, frame: u64, pkt: Vec<u8>| {
+        let d = decode(LinkType::Raw, &pkt);
+        table
+            .observe(frame, frame as i64, &d, &mut sink)
+            .map(|o| (o.key, o.id, o.stream.data.to_vec()))
+    };
+    feed(&mut table, 1, tcp(c, s, 100, 0, SYN, b""));
+    feed(&mut table, 2, tcp(s, c, 500, 101, SYN | ACK, b""));
+    let (key, id, data) = feed(&mut table, 3, tcp(c, s, 101, 501, ACK, b"hello")).unwrap();
+    assert_eq!(data, b"hello");
+    // Pass-through: still delivered, in order.
+    assert!(table.pass_through_reassembly(&key, id));
+    let (_, _, data) = feed(&mut table, 4, tcp(c, s, 106, 501, ACK, b" world")).unwrap();
+    assert_eq!(data, b" world");
+    // Out of order, then the hole: delivered in order.
+    assert!(feed(&mut table, 5, tcp(c, s, 115, 501, ACK, b"!!"))
+        .unwrap()
+        .2
+        .is_empty());
+    let (_, _, data) = feed(&mut table, 6, tcp(c, s, 112, 501, ACK, b"abc")).unwrap();
+    assert_eq!(data, b"abc!!");
+    // Stopped: nothing more is delivered; the connection is still tracked.
+    assert!(table.stop_reassembly(&key, id));
+    let (k2, id2, data) = feed(&mut table, 7, tcp(c, s, 117, 501, ACK, b"more")).unwrap();
+    assert!(data.is_empty());
+    assert_eq!((k2, id2), (key, id));
+    // An unknown connection is reported as such.
+    assert!(!table.stop_reassembly(&key, decode::flow::FlowId(id.0 + 100)));
 }
 
 #[test]

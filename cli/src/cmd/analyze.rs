@@ -246,7 +246,7 @@ struct Engine {
 struct Emitter {
     mode: Mode,
     /// TLS sessions by connection; `None` once the connection is known not to be TLS.
-    sessions: HashMap<FlowId, Option<Box<TlsSession>>>,
+    sessions: HashMap<FlowId, Option<Box<Tracked>>>,
     /// QUIC client Initials of UDP connections.
     quic: HashMap<FlowId, Quic>,
     out: RecordWriter<Box<dyn Write>>,
@@ -256,6 +256,13 @@ struct Emitter {
     deferred: Option<Vec<FlowRecord>>,
     /// Connections that carried TLS.
     tls_records: u64,
+}
+
+/// The TLS session of a connection and how its bytes are reassembled.
+struct Tracked {
+    session: TlsSession,
+    /// The connection's reassembly was switched to pass-through (handshake over).
+    pass_through: bool,
 }
 
 /// QUIC state of a UDP connection whose client sent a long-header packet.
@@ -314,13 +321,13 @@ impl FlowSink for Emitter {
 impl Emitter {
     fn emit(&mut self, rec: &FlowRecord) {
         let session = self.sessions.remove(&rec.id).flatten();
+        let session = session.as_deref().map(|t| &t.session);
         let quic = match self.quic.remove(&rec.id) {
             Some(Quic::Done(t)) => Some(t),
             _ => None,
         };
         let transport = if quic.is_some() { "quic" } else { "tcp" };
         let tls = session
-            .as_deref()
             .map(TlsSession::summary)
             .or(quic.as_deref())
             .filter(|t| is_tls_record(t));
@@ -382,13 +389,18 @@ impl Engine {
                     }
                 }
             }
+            let (key, id) = (obs.key, obs.id);
             let stream = obs.stream;
+            let (mut not_tls, mut pass_through) = (false, false);
             if stream.gap.is_some() || !stream.data.is_empty() {
-                let slot = emit
-                    .sessions
-                    .entry(obs.id)
-                    .or_insert_with(|| Some(Box::new(TlsSession::new(TlsConfig::default()))));
-                if let Some(session) = slot {
+                let slot = emit.sessions.entry(obs.id).or_insert_with(|| {
+                    Some(Box::new(Tracked {
+                        session: TlsSession::new(TlsConfig::default()),
+                        pass_through: false,
+                    }))
+                });
+                if let Some(tracked) = slot {
+                    let session = &mut tracked.session;
                     let dir = tls_dir(obs.role);
                     let ts = i128::from(ts);
                     if stream.gap.is_some() {
@@ -401,8 +413,20 @@ impl Engine {
                         && !session.summary().is_tls()
                     {
                         *slot = None;
+                        not_tls = true;
+                    } else if !tracked.pass_through && session.summary().established {
+                        // Past the handshake only record headers are read: no need to keep
+                        // the bytes.
+                        tracked.pass_through = true;
+                        pass_through = true;
                     }
                 }
+            }
+            // Nothing more to learn from the bytes of a connection that is not TLS.
+            if not_tls {
+                table.stop_reassembly(&key, id);
+            } else if pass_through {
+                table.pass_through_reassembly(&key, id);
             }
         }
         match emit.error.take() {

@@ -14,8 +14,9 @@
 //!
 //! - **No I/O, no printing**, no clock: time is the packet time the caller passes.
 //! - **Bounded memory.** At most [`FlowConfig::max_flows`] live flows; at the cap the least
-//!   recently seen flow (a lingering closed one first) is evicted and emitted with
-//!   [`EndReason::Evicted`]. Reassembly buffers exist only for reassembled flows that saw
+//!   recently seen flow (a lingering closed one first; "least recently" to within
+//!   [`LRU_GRANULARITY`], which also bounds how late an idle timeout can fire) is evicted
+//!   and emitted with [`EndReason::Evicted`]. Reassembly buffers exist only for reassembled flows that saw
 //!   payload, never exceed [`FlowConfig::reassembly_cap_per_direction`] per direction, and
 //!   all together never exceed [`FlowConfig::reassembly_memory_limit`]. Every cap hit is
 //!   counted in [`FlowCounters`].
@@ -24,6 +25,10 @@
 //!   reassembled flow, and its buffers (growing by doubling up to the cap).
 //! - **No panic on any input**; no `unsafe`. The table is keyed with SipHash under a
 //!   caller-provided seed ([`FlowConfig::hash_seed`]).
+//! - **Reassembly only as long as it is needed.** A caller that has learnt what it needs
+//!   stops a connection's reassembly ([`FlowTable::stop_reassembly`], e.g. the stream is not
+//!   TLS) or switches it to pass-through ([`FlowTable::pass_through_reassembly`], e.g. a TLS
+//!   handshake is over): in-order bytes are then handed over from the packet without a copy.
 //! - Evidence is kept, not smoothed: reassembly gaps are reported, overlapping bytes that
 //!   differ are counted with the frame number of the first conflict, the first-seen bytes are
 //!   kept.
@@ -74,5 +79,5 @@ pub use key::{Direction, Endpoint, FlowKey};
 pub use reassembly::{Delivery, MemoryBudget, Reassembler, ReassemblyStats};
 pub use table::{
     reassemble_all, DirStats, EndReason, FlowConfig, FlowCounters, FlowId, FlowRecord, FlowSink,
-    FlowTable, Nanos, Observation, ReassemblePredicate, Role,
+    FlowTable, Nanos, Observation, ReassemblePredicate, Role, LRU_GRANULARITY,
 };

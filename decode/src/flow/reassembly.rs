@@ -102,6 +102,8 @@ pub(crate) struct Pushed {
     pub(crate) offset: u64,
     pub(crate) range: Range<usize>,
     pub(crate) conflict: bool,
+    /// `range` indexes the segment's own payload (pass-through), not the buffer.
+    pub(crate) from_input: bool,
 }
 
 /// Bounded reassembler for one TCP direction. See the [module docs](self).
@@ -118,6 +120,10 @@ pub struct Reassembler {
     buf: Vec<u8>,
     present: Vec<u64>,
     stats: ReassemblyStats,
+    /// The caller stopped reassembly ([`Reassembler::stop`]).
+    stopped: bool,
+    /// In-order segments are delivered without being kept ([`Reassembler::set_pass_through`]).
+    pass_through: bool,
 }
 
 fn bit(present: &[u64], i: usize) -> bool {
@@ -126,10 +132,39 @@ fn bit(present: &[u64], i: usize) -> bool {
         .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
 }
 
-fn set_bit(present: &mut [u64], i: usize) {
-    if let Some(w) = present.get_mut(i / 64) {
-        *w |= 1u64 << (i % 64);
+/// Sets bits `from..to`.
+fn set_bits(present: &mut [u64], from: usize, to: usize) {
+    let mut i = from;
+    while i < to {
+        let w = i / 64;
+        let lo = i % 64;
+        let hi = (to - w * 64).min(64);
+        let mask = if hi - lo == 64 {
+            u64::MAX
+        } else {
+            ((1u64 << (hi - lo)) - 1) << lo
+        };
+        if let Some(word) = present.get_mut(w) {
+            *word |= mask;
+        }
+        i = (w + 1) * 64;
     }
+}
+
+/// The end of the run of bits equal to `value` that starts at `from`, at most `to`.
+fn run_end(present: &[u64], from: usize, to: usize, value: bool) -> usize {
+    let mut i = from;
+    while i < to {
+        let w = i / 64;
+        let word = present.get(w).copied().unwrap_or(0);
+        // Bits that differ from `value`, at or above position i % 64.
+        let differ = (if value { !word } else { word }) >> (i % 64);
+        if differ != 0 {
+            return (i + differ.trailing_zeros() as usize).min(to);
+        }
+        i = (w + 1) * 64;
+    }
+    to
 }
 
 /// Shifts a bitmap left (towards index 0) by `k` bits.
@@ -194,6 +229,39 @@ impl Reassembler {
         self.base = self.next;
     }
 
+    /// Stops reassembly for good and releases the buffer: the caller has learnt what it needed
+    /// from the stream. Later segments are ignored (not counted as dropped).
+    pub fn stop(&mut self, budget: &mut MemoryBudget) {
+        self.stopped = true;
+        self.release(budget);
+    }
+
+    /// Pass-through mode, for a caller that still wants the stream but no longer needs
+    /// retransmissions compared with the bytes they repeat (e.g. a TLS session past its
+    /// handshake, which only reads record headers): a segment that starts exactly at the next
+    /// expected byte while nothing is held out of order is delivered straight from the packet,
+    /// without being copied or kept. Out-of-order segments are still buffered and delivered in
+    /// order; retransmissions of bytes that were passed through are counted as
+    /// [`old_bytes`](ReassemblyStats::old_bytes), not compared.
+    pub fn set_pass_through(&mut self, budget: &mut MemoryBudget) {
+        self.pass_through = true;
+        if self.high <= self.next && !self.buf.is_empty() {
+            self.release(budget);
+        }
+    }
+
+    /// Whether [`set_pass_through`](Self::set_pass_through) was called.
+    #[must_use]
+    pub fn is_pass_through(&self) -> bool {
+        self.pass_through
+    }
+
+    /// Whether [`stop`](Self::stop) was called.
+    #[must_use]
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
     /// Records a SYN: the stream starts at `seq + 1`. Ignored once data has been seen.
     pub fn syn(&mut self, seq: u32) {
         if self.next == 0 && self.high == 0 && self.buf.is_empty() {
@@ -221,7 +289,8 @@ impl Reassembler {
         if len <= self.buf.len() {
             return true;
         }
-        let new_len = len.max(self.buf.len().saturating_mul(2)).max(512).min(cap);
+        // Start at 4 KiB (most handshakes fit) and double: few reallocations per direction.
+        let new_len = len.max(self.buf.len().saturating_mul(2)).max(4096).min(cap);
         if new_len < len {
             return false;
         }
@@ -275,22 +344,23 @@ impl Reassembler {
         &'s mut self,
         frame: u64,
         seq: u32,
-        data: &[u8],
+        data: &'s [u8],
         wire_len: u32,
         cap: usize,
         depth: Option<u64>,
         budget: &mut MemoryBudget,
     ) -> Delivery<'s> {
         let p = self.push(frame, seq, data, wire_len, cap, depth, budget);
-        self.delivery(&p)
+        self.delivery(&p, data)
     }
 
-    /// The [`Delivery`] for what [`push`](Self::push) returned.
-    pub(crate) fn delivery(&self, p: &Pushed) -> Delivery<'_> {
+    /// The [`Delivery`] for what [`push`](Self::push) returned for the segment `input`.
+    pub(crate) fn delivery<'s>(&'s self, p: &Pushed, input: &'s [u8]) -> Delivery<'s> {
+        let from = if p.from_input { input } else { &self.buf };
         Delivery {
             gap: p.gap,
             offset: p.offset,
-            data: self.buf.get(p.range.clone()).unwrap_or(&[]),
+            data: from.get(p.range.clone()).unwrap_or(&[]),
             conflict: p.conflict,
         }
     }
@@ -311,7 +381,7 @@ impl Reassembler {
             offset: self.next,
             ..Pushed::default()
         };
-        if self.stats.depth_reached {
+        if self.stats.depth_reached || self.stopped {
             if !self.buf.is_empty() {
                 self.release(budget);
             }
@@ -341,6 +411,8 @@ impl Reassembler {
             .unwrap_or(data);
         let mut start = start;
         let mut end = start + u64::from(wire_len);
+        // Offset of `data` in the segment's payload (for pass-through delivery).
+        let mut in_off = 0usize;
         // Depth limit.
         if let Some(d) = depth {
             if end > d {
@@ -355,10 +427,29 @@ impl Reassembler {
             self.stats.old_bytes += skip.min(end.saturating_sub(start));
             let skip_data = usize::try_from(skip).unwrap_or(usize::MAX).min(data.len());
             data = data.get(skip_data..).unwrap_or(&[]);
+            in_off = skip_data;
             start = self.base;
         }
         if start >= end {
             self.check_depth(depth);
+            return out;
+        }
+        // Pass-through: in order, nothing held ahead, nothing cut by the capture.
+        if self.pass_through
+            && start == self.next
+            && self.high <= self.next
+            && data.len() as u64 == end - start
+        {
+            if !self.buf.is_empty() {
+                self.release(budget);
+            }
+            self.next = end;
+            self.high = end;
+            self.base = end;
+            self.stats.delivered += end - start;
+            self.check_depth(depth);
+            out.range = in_off..in_off + data.len();
+            out.from_input = true;
             return out;
         }
         let data_end = start + data.len() as u64;
@@ -402,22 +493,32 @@ impl Reassembler {
             self.stats.dropped_bytes += data.len() as u64;
             data = &[];
         }
-        // Store, comparing with bytes already held.
+        // Store, comparing with bytes already held: runs of held bytes are compared, runs of
+        // missing bytes copied, a word of the bitmap at a time.
         let off = usize::try_from(start - self.base).unwrap_or(usize::MAX);
+        let end_idx = off.saturating_add(data.len()).min(self.buf.len());
         let mut conflict = 0u64;
         let mut same = 0u64;
-        for (i, &b) in data.iter().enumerate() {
-            let j = off + i;
-            if bit(&self.present, j) {
-                if self.buf.get(j) == Some(&b) {
-                    same += 1;
+        let mut i = off;
+        while i < end_idx {
+            let held = bit(&self.present, i);
+            let j = run_end(&self.present, i, end_idx, held);
+            let src = data.get(i - off..j - off).unwrap_or(&[]);
+            if let Some(dst) = self.buf.get_mut(i..j) {
+                if !held {
+                    dst.copy_from_slice(src);
+                } else if dst == src {
+                    same += src.len() as u64;
                 } else {
-                    conflict += 1;
+                    let diff = dst.iter().zip(src).filter(|(a, b)| a != b).count() as u64;
+                    conflict += diff;
+                    same += src.len() as u64 - diff;
                 }
-            } else if let Some(slot) = self.buf.get_mut(j) {
-                *slot = b;
-                set_bit(&mut self.present, j);
             }
+            if !held {
+                set_bits(&mut self.present, i, j);
+            }
+            i = j;
         }
         self.stats.retransmitted_bytes += same;
         if conflict > 0 {
@@ -428,10 +529,11 @@ impl Reassembler {
         }
         // Deliver the in-order run.
         let from = usize::try_from(self.next - self.base).unwrap_or(usize::MAX);
-        let mut to = from;
-        while to < self.buf.len() && bit(&self.present, to) {
-            to += 1;
-        }
+        let to = if from < self.buf.len() {
+            run_end(&self.present, from, self.buf.len(), true)
+        } else {
+            from
+        };
         self.next = self.base + to as u64;
         self.stats.delivered += (to - from) as u64;
         self.check_depth(depth);
@@ -451,6 +553,94 @@ impl Reassembler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bit_runs_match_a_bit_by_bit_walk() {
+        // Every (from, to) over a few patterns, against `bit`.
+        let patterns = [
+            [0u64, 0, 0],
+            [u64::MAX; 3],
+            [0x00ff_00ff_00ff_00ff, 0x8000_0000_0000_0001, 0],
+            [1 << 63, u64::MAX, 1],
+        ];
+        for p in patterns {
+            for from in 0..192 {
+                for to in from..=192 {
+                    for value in [false, true] {
+                        let naive = (from..to).find(|&i| bit(&p, i) != value).unwrap_or(to);
+                        assert_eq!(run_end(&p, from, to, value), naive, "{p:x?} {from} {to}");
+                    }
+                    let mut q = p;
+                    set_bits(&mut q, from, to);
+                    for i in 0..192 {
+                        assert_eq!(bit(&q, i), bit(&p, i) || (from..to).contains(&i));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pass_through_delivers_from_the_segment_and_still_orders() {
+        let mut r = Reassembler::new();
+        let mut budget = MemoryBudget::new(1 << 20);
+        r.syn(99); // stream starts at seq 100
+        let a = [1u8; 10];
+        assert_eq!(r.segment(1, 100, &a, 10, 4096, None, &mut budget).data, a);
+        assert!(r.buffered_capacity() > 0);
+        r.set_pass_through(&mut budget);
+        // Nothing was pending: the buffer is released.
+        assert_eq!(r.buffered_capacity(), 0);
+        assert_eq!(budget.used, 0);
+        // In order: delivered without buffering.
+        let b = [2u8; 5];
+        assert_eq!(r.segment(2, 110, &b, 5, 4096, None, &mut budget).data, b);
+        assert_eq!(r.buffered_capacity(), 0);
+        // Out of order: held, then delivered in order when the hole fills.
+        let d = [4u8; 3];
+        assert!(r
+            .segment(3, 118, &d, 3, 4096, None, &mut budget)
+            .data
+            .is_empty());
+        let c = [3u8; 3];
+        assert_eq!(
+            r.segment(4, 115, &c, 3, 4096, None, &mut budget).data,
+            [3, 3, 3, 4, 4, 4]
+        );
+        // A retransmission of passed-through bytes cannot be compared: old bytes.
+        let before = r.stats().old_bytes;
+        assert!(r
+            .segment(5, 110, &[9; 5], 5, 4096, None, &mut budget)
+            .data
+            .is_empty());
+        assert_eq!(r.stats().old_bytes, before + 5);
+        assert_eq!(r.stats().overlap_conflicts, 0);
+        // A segment that overlaps the delivered end: only its new bytes are delivered.
+        let e = [5u8; 4];
+        assert_eq!(
+            r.segment(6, 119, &e, 4, 4096, None, &mut budget).data,
+            [5, 5]
+        );
+        assert_eq!(r.stats().delivered, 10 + 5 + 6 + 2);
+        assert_eq!(r.next_offset(), 23);
+    }
+
+    #[test]
+    fn stop_releases_and_ignores_later_bytes() {
+        let mut r = Reassembler::new();
+        let mut budget = MemoryBudget::new(1 << 20);
+        r.syn(0);
+        let _ = r.segment(1, 5, &[1; 10], 10, 4096, None, &mut budget); // held (hole 1..5)
+        assert!(budget.used > 0);
+        r.stop(&mut budget);
+        assert!(r.is_stopped());
+        assert_eq!((r.buffered_capacity(), budget.used), (0, 0));
+        assert!(r
+            .segment(2, 1, &[1; 4], 4, 4096, None, &mut budget)
+            .data
+            .is_empty());
+        assert_eq!(r.buffered_capacity(), 0);
+    }
 
     #[test]
     fn shift_bits_edges() {

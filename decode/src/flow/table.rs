@@ -1,6 +1,7 @@
 //! The flow table: lookup, per-connection state, timeouts, the cap and eviction.
 
-use core::hash::{Hash, Hasher};
+use core::hash::Hasher;
+use core::net::IpAddr;
 use core::time::Duration;
 
 use hashbrown::HashTable;
@@ -300,7 +301,15 @@ struct Slot {
     prev: u32,
     next: u32,
     list: usize,
+    /// The flow's `last_ts` when it was last moved to the tail of its list.
+    moved_ts: Nanos,
 }
+
+/// A flow seen again within this time of its last move to the tail of its list stays where
+/// it is, which saves the cache misses on its list neighbours for most packets of a burst.
+/// So a list is in `last_ts` order only to within this time: an idle timeout can fire up to
+/// this much late, and eviction picks a flow idle within this much of the longest-idle one.
+pub const LRU_GRANULARITY: Nanos = 250_000_000;
 
 /// A bounded table of connections. See the [module docs](super).
 #[derive(Debug)]
@@ -326,7 +335,33 @@ fn hash_key(seed: (u64, u64), key: &FlowKey) -> u64 {
     #[allow(deprecated)]
     // core's SipHasher is the only keyed hash in core; it is still SipHash-2-4.
     let mut h = core::hash::SipHasher::new_with_keys(seed.0, seed.1);
-    key.hash(&mut h);
+    // One write of a fixed, injective byte encoding: much cheaper than the derived `Hash`,
+    // which feeds the hasher field by field (discriminants, lengths, ports).
+    let mut buf = [0u8; 42];
+    let mut put = |at: usize, bytes: &[u8]| {
+        if let Some(dst) = buf.get_mut(at..at + bytes.len()) {
+            dst.copy_from_slice(bytes);
+        }
+    };
+    for (at, e) in [(0, &key.a), (19, &key.b)] {
+        match e.addr {
+            IpAddr::V4(a) => {
+                put(at, &[4]);
+                put(at + 1, &a.octets());
+            }
+            IpAddr::V6(a) => {
+                put(at, &[6]);
+                put(at + 1, &a.octets());
+            }
+        }
+        put(at + 17, &e.port.to_be_bytes());
+    }
+    put(38, &[key.protocol.0]);
+    if let Some(v) = key.vlan {
+        put(39, &[1]);
+        put(40, &v.to_be_bytes());
+    }
+    h.write(&buf);
     h.finish()
 }
 
@@ -445,6 +480,9 @@ impl FlowTable {
             s.prev = tail;
             s.next = NIL;
             s.list = list;
+            if let Some(f) = &s.flow {
+                s.moved_ts = f.last_ts;
+            }
         }
         match self.slots.get_mut(tail as usize) {
             Some(t) => t.next = i,
@@ -630,6 +668,7 @@ impl FlowTable {
                     prev: NIL,
                     next: NIL,
                     list: L_OTHER,
+                    moved_ts: ts,
                 });
                 (self.slots.len() - 1) as u32
             }
@@ -654,11 +693,11 @@ impl FlowTable {
     /// new flow while the table is full, one flow is evicted; both go to `sink`. `frame` is the
     /// caller's frame number (1-based, as Wireshark), kept as evidence. Timestamps should not
     /// go backwards; if they do, timeouts are judged by the latest time seen per flow.
-    pub fn observe<'s, S: FlowSink + ?Sized>(
+    pub fn observe<'s, 'p: 's, S: FlowSink + ?Sized>(
         &'s mut self,
         frame: u64,
         ts: Nanos,
-        pkt: &DecodedPacket<'_>,
+        pkt: &DecodedPacket<'p>,
         sink: &mut S,
     ) -> Option<Observation<'s>> {
         let Some((key, dir)) = FlowKey::from_packet(pkt) else {
@@ -735,10 +774,12 @@ impl FlowTable {
             None => flow.tracker.packet(is_orig, wire_len),
         }
         let closed = flow.tracker.is_closed();
-        let current = self.slot(i).map_or(L_OTHER, |s| s.list);
+        let (current, moved_ts) = self.slot(i).map_or((L_OTHER, 0), |s| (s.list, s.moved_ts));
         let list = if closed { L_CLOSING } else { current };
-        self.unlink(i);
-        self.push_tail(i, list);
+        if list != current || ts.saturating_sub(moved_ts) >= LRU_GRANULARITY {
+            self.unlink(i);
+            self.push_tail(i, list);
+        }
 
         // Reassembly last: its output borrows the table.
         let mut pushed = Pushed::default();
@@ -793,7 +834,7 @@ impl FlowTable {
         }
         let flow = self.slot(i).and_then(|s| s.flow.as_ref())?;
         let stream = match flow.reasm.as_ref().and_then(|r| r.get(side_idx)) {
-            Some(side) if want_reasm => side.delivery(&pushed),
+            Some(side) if want_reasm => side.delivery(&pushed, pkt.payload),
             _ => Delivery::default(),
         };
         Some(Observation {
@@ -804,6 +845,56 @@ impl FlowTable {
             new_flow,
             stream,
         })
+    }
+
+    /// Stops reassembling connection `id` (both directions) and frees its buffers, for a caller
+    /// that has learnt what it needs from the stream (e.g. it is not TLS). The connection is
+    /// still tracked; its later segments are not reassembled. Returns whether the connection
+    /// was found. Costs one hash lookup.
+    pub fn stop_reassembly(&mut self, key: &FlowKey, id: FlowId) -> bool {
+        self.each_reassembler(key, id, true, Reassembler::stop)
+    }
+
+    /// Switches connection `id` (both directions) to [pass-through
+    /// reassembly](Reassembler::set_pass_through): in-order bytes are delivered without being
+    /// kept, for a caller that still reads the stream but no longer needs retransmissions
+    /// compared (a TLS session past its handshake). Returns whether the connection was found.
+    pub fn pass_through_reassembly(&mut self, key: &FlowKey, id: FlowId) -> bool {
+        self.each_reassembler(key, id, false, Reassembler::set_pass_through)
+    }
+
+    fn each_reassembler(
+        &mut self,
+        key: &FlowKey,
+        id: FlowId,
+        create: bool,
+        f: impl Fn(&mut Reassembler, &mut MemoryBudget),
+    ) -> bool {
+        let hash = hash_key(self.config.hash_seed, key);
+        let Self {
+            map, slots, budget, ..
+        } = self;
+        let found = map
+            .find(hash, |&(j, _)| {
+                slots
+                    .get(j as usize)
+                    .and_then(|s| s.flow.as_ref())
+                    .is_some_and(|f| f.key == *key && f.id == id)
+            })
+            .map(|&(j, _)| j);
+        let Some(flow) = found
+            .and_then(|j| slots.get_mut(j as usize))
+            .and_then(|s| s.flow.as_mut())
+        else {
+            return false;
+        };
+        if flow.reasm.is_none() && create {
+            flow.reasm = Some(Box::default());
+        }
+        if let Some(r) = flow.reasm.as_mut() {
+            r.iter_mut().for_each(|side| f(side, budget));
+        }
+        true
     }
 
     /// The conn_state a live flow would be reported with now, by id (linear search; for
