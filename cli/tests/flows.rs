@@ -331,3 +331,40 @@ fn reads_standard_input() {
         .starts_with("flow_id,start,end,duration,proto"));
     assert!(text.contains("tls13.example.test"));
 }
+
+/// `flow_id` joins `flows` and `tls`: on every sample the TLS records' ids name connections
+/// of `flows` with the same endpoints and SNI, although `tls` does not track UDP, ICMP or
+/// ARP packets at all.
+#[test]
+fn flow_id_joins_flows_and_tls() {
+    let mut joined = 0;
+    for file in sample_files() {
+        let flows: BTreeMap<u64, Value> = flows_jsonl(&file)
+            .into_iter()
+            .map(|r| (r["flow_id"].as_u64().unwrap(), r))
+            .collect();
+        let out = flowsleuth()
+            .args(["tls", "--format", "jsonl", "-r"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        for t in json_lines(&out.stdout) {
+            let id = t["flow_id"].as_u64().unwrap();
+            let f = flows
+                .get(&id)
+                .unwrap_or_else(|| panic!("{}: tls flow_id {id} not in flows", file.display()));
+            assert_eq!(f["first_frame"], t["flow_id"]);
+            assert_eq!(
+                (&f["orig_h"], &f["orig_p"]),
+                (&t["client"], &t["client_port"])
+            );
+            assert_eq!(
+                (&f["resp_h"], &f["resp_p"]),
+                (&t["server"], &t["server_port"])
+            );
+            assert_eq!(f.get("tls_sni"), t.get("sni"), "{}", file.display());
+            joined += 1;
+        }
+    }
+    assert!(joined >= 8, "{joined}");
+}

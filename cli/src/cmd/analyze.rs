@@ -9,7 +9,7 @@
 //! sorted by their first frame.
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::{self, BufWriter, Write};
@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::Context;
 use capture::{PacketRef, PacketSource};
 use decode::flow::{reassemble_all, FlowConfig, FlowCounters, FlowId, FlowRecord, FlowSink};
-use decode::flow::{FlowTable, Nanos};
+use decode::flow::{FlowKey, FlowTable, Nanos};
 use decode::tls::{
     ClientHello, Dir, DirStatus, Ja4Protocol, Ja4Scratch, Phase, PhaseKind, QuicInitial, TlsConfig,
     TlsSession, TlsSummary,
@@ -108,12 +108,14 @@ fn run(
             mode,
             sessions: HashMap::new(),
             quic: HashMap::new(),
+            quic_keys: HashSet::new(),
             out: writer,
             error: None,
             deferred: None,
             tls_records: 0,
         },
         scratch: Box::new(Ja4Scratch::new()),
+        skipped: 0,
     };
     let expr = filter_expr(filter_words);
     let mut tally = Tally::default();
@@ -238,6 +240,10 @@ mod live {
 struct Engine {
     table: FlowTable,
     emit: Emitter,
+    /// `tls` only: packets that cannot belong to a TLS or QUIC connection (not TCP; UDP that
+    /// is neither a QUIC long-header packet nor on a connection that began with one), not
+    /// tracked at all.
+    skipped: u64,
     /// One JA4 sort scratch for the whole run.
     scratch: Box<Ja4Scratch>,
 }
@@ -249,6 +255,8 @@ struct Emitter {
     sessions: HashMap<FlowId, Option<Box<Tracked>>>,
     /// QUIC client Initials of UDP connections.
     quic: HashMap<FlowId, Quic>,
+    /// `tls` only: the live UDP connections that began with a QUIC long-header packet.
+    quic_keys: HashSet<FlowKey>,
     out: RecordWriter<Box<dyn Write>>,
     /// The first write error (the sink cannot return one).
     error: Option<io::Error>,
@@ -319,7 +327,24 @@ impl FlowSink for Emitter {
 }
 
 impl Emitter {
+    /// `tls`: whether a packet can belong to a TLS (TCP) or QUIC connection.
+    fn may_carry_tls(&self, d: &decode::DecodedPacket<'_>) -> bool {
+        match d.transport {
+            Some(decode::Transport::Tcp(_)) => true,
+            Some(decode::Transport::Udp(_)) => {
+                looks_like_quic_initial(d.payload)
+                    || (!self.quic_keys.is_empty()
+                        && FlowKey::from_packet(d)
+                            .is_some_and(|(k, _)| self.quic_keys.contains(&k)))
+            }
+            _ => false,
+        }
+    }
+
     fn emit(&mut self, rec: &FlowRecord) {
+        if !self.quic_keys.is_empty() {
+            self.quic_keys.remove(&rec.key);
+        }
         let session = self.sessions.remove(&rec.id).flatten();
         let session = session.as_deref().map(|t| &t.session);
         let quic = match self.quic.remove(&rec.id) {
@@ -368,7 +393,12 @@ impl Engine {
             table,
             emit,
             scratch,
+            skipped,
         } = self;
+        if emit.mode == Mode::Tls && !emit.may_carry_tls(&decoded) {
+            *skipped += 1;
+            return Ok(());
+        }
         if let Some(obs) = table.observe(pkt.frame, ts, &decoded, emit) {
             if matches!(decoded.transport, Some(decode::Transport::Udp(_)))
                 && obs.role == decode::flow::Role::Orig
@@ -377,6 +407,9 @@ impl Engine {
                 if obs.new_flow && looks_like_quic_initial(payload) {
                     emit.quic
                         .insert(obs.id, Quic::Pending(Box::new(QuicInitial::new())));
+                    if emit.mode == Mode::Tls {
+                        emit.quic_keys.insert(obs.key);
+                    }
                 }
                 if let Some(Quic::Pending(q)) = emit.quic.get_mut(&obs.id) {
                     // Errors (server packets, other versions) keep what was learnt.
@@ -459,6 +492,13 @@ impl Engine {
     /// The closing summary: flows, TLS sessions and every cap hit.
     fn write_summary<W: Write>(&self, w: &mut W) -> io::Result<()> {
         let c: &FlowCounters = self.table.counters();
+        if self.emit.mode == Mode::Tls {
+            writeln!(
+                w,
+                "{} packets skipped (neither TCP nor QUIC: no TLS there)",
+                self.skipped
+            )?;
+        }
         writeln!(
             w,
             "{} flows ({} closed, {} timed out, {} evicted at the {}-flow cap, {} open at end), \

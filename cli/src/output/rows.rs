@@ -186,7 +186,7 @@ impl Row for FlowRow<'_> {
             None => t.alpn_offered.iter().map(|a| bytes_text(a)).collect(),
         });
         vec![
-            Cell::U64(r.id.0),
+            Cell::U64(r.first_frame),
             Cell::Time(r.first_ts),
             Cell::Time(r.last_ts),
             Cell::F64(duration_secs(r)),
@@ -328,7 +328,7 @@ impl Row for TlsRow<'_> {
         let res = t.resumption;
         let secs = |s: i64| Cell::Time(s.saturating_mul(1_000_000_000));
         vec![
-            Cell::U64(r.id.0),
+            Cell::U64(r.first_frame),
             Cell::Time(r.first_ts),
             addr(r.orig.addr),
             Cell::U64(r.orig.port.into()),
