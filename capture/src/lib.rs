@@ -67,7 +67,9 @@ pub use file::{FileFormat, FileSource, ReadMode};
 #[cfg(feature = "libpcap")]
 pub use filter::BpfFilter;
 #[cfg(feature = "libpcap")]
-pub use live::{list_interfaces, InterfaceFlags, InterfaceInfo, LiveConfig, LiveSource, LiveStats};
+pub use live::{
+    list_interfaces, InterfaceFlags, InterfaceInfo, LiveConfig, LiveSource, LiveStats, Poll,
+};
 pub use packet::{PacketRef, Timestamp};
 pub use source::PacketSource;
 pub use write::{PcapWriter, RotatingWriter, Rotation, TsPrecision, WriteOutcome};

@@ -1,7 +1,7 @@
 //! Live capture through the system libpcap (feature `libpcap`).
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -117,7 +117,8 @@ pub fn list_interfaces() -> Result<Vec<InterfaceInfo>, CaptureError> {
 /// only runs once a packet has arrived (TPACKET_V3), so an idle interface would block forever.
 /// A small thread per source therefore looks at the flag every [`LiveConfig::timeout_ms`] and
 /// calls `pcap_breakloop`, which wakes the read (libpcap >= 1.10); it ends when the source is
-/// dropped.
+/// dropped. The same thread wakes a read that has waited a whole interval without a packet,
+/// so [`LiveSource::poll`] reports idle intervals on a quiet interface.
 ///
 /// Each packet is copied once, from libpcap's ring buffer into a buffer of the source that is
 /// reused for every packet (the `pcap` crate's lending read cannot be used in a retry loop
@@ -131,6 +132,19 @@ pub struct LiveSource {
     buf: Vec<u8>,
     /// Cleared on drop, to end the stop-flag watcher.
     alive: Arc<AtomicBool>,
+    /// Shared with the watcher, which wakes a read blocked on a quiet interface.
+    activity: Arc<Activity>,
+}
+
+/// What the watcher thread needs to know to wake a blocked read.
+#[derive(Debug, Default)]
+struct Activity {
+    /// A read is in progress.
+    reading: AtomicBool,
+    /// Packets read so far.
+    frames: AtomicU64,
+    /// The watcher broke the read loop to report an idle interval.
+    woken: AtomicBool,
 }
 
 impl Drop for LiveSource {
@@ -193,15 +207,26 @@ impl LiveSource {
             Duration::from_millis(u64::try_from(config.timeout_ms.clamp(10, 1000)).unwrap_or(100));
         let breaker = cap.breakloop_handle();
         let (watched, watcher_alive) = (Arc::clone(&stop), Arc::clone(&alive));
+        let activity = Arc::new(Activity::default());
+        let watched_activity = Arc::clone(&activity);
         thread::Builder::new()
             .name("flowsleuth-capture-stop".into())
             .spawn(move || {
+                let mut last_frames = u64::MAX;
                 while watcher_alive.load(Ordering::Relaxed) {
                     if watched.load(Ordering::Relaxed) {
                         // Holds only a weak reference: a no-op once the capture is closed.
                         breaker.breakloop();
                         return;
                     }
+                    // A read blocked for a whole interval without a packet: wake it, so the
+                    // caller sees an idle interval (`Poll::Idle`).
+                    let frames = watched_activity.frames.load(Ordering::Relaxed);
+                    if watched_activity.reading.load(Ordering::Relaxed) && frames == last_frames {
+                        watched_activity.woken.store(true, Ordering::Relaxed);
+                        breaker.breakloop();
+                    }
+                    last_frames = frames;
                     thread::sleep(interval);
                 }
             })
@@ -217,6 +242,7 @@ impl LiveSource {
             frames: 0,
             buf: Vec::with_capacity(usize::try_from(snaplen).unwrap_or(262_144)),
             alive,
+            activity,
         })
     }
 
@@ -251,55 +277,110 @@ impl LiveSource {
     }
 }
 
+/// What one [`LiveSource::poll`] gave.
+#[derive(Debug)]
+pub enum Poll<'a> {
+    /// A packet.
+    Packet(PacketRef<'a>),
+    /// No packet within the read timeout ([`LiveConfig::timeout_ms`]): time for the caller's
+    /// periodic work (expiring idle connections, flushing output).
+    Idle,
+    /// The capture is over (the stop flag was set).
+    End,
+}
+
+/// One read attempt, without a borrow of the buffer.
+enum Read {
+    Packet(Header),
+    Idle,
+    End,
+}
+
+/// Seconds, microseconds, captured length, original length.
+type Header = (i64, i64, u32, u32);
+
+impl LiveSource {
+    /// Waits at most one read timeout for a packet. Unlike
+    /// [`next_packet`](PacketSource::next_packet), which waits as long as it takes, this
+    /// returns [`Poll::Idle`] when nothing arrived, so a caller can do time-driven work on a
+    /// quiet interface.
+    ///
+    /// # Errors
+    ///
+    /// [`CaptureError::Live`] when libpcap fails to read.
+    pub fn poll(&mut self) -> Result<Poll<'_>, CaptureError> {
+        Ok(match self.read_one()? {
+            Read::Packet(h) => Poll::Packet(self.packet_ref(h)),
+            Read::Idle => Poll::Idle,
+            Read::End => Poll::End,
+        })
+    }
+
+    fn read_one(&mut self) -> Result<Read, CaptureError> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Ok(Read::End);
+        }
+        let buf = &mut self.buf;
+        let mut header = None;
+        self.activity.reading.store(true, Ordering::Relaxed);
+        let got = self.cap.dispatch(Some(1), |p| {
+            buf.clear();
+            buf.extend_from_slice(p.data);
+            header = Some((
+                i64::from(p.header.ts.tv_sec),
+                i64::from(p.header.ts.tv_usec),
+                p.header.caplen,
+                p.header.len,
+            ));
+        });
+        self.activity.reading.store(false, Ordering::Relaxed);
+        match got {
+            Ok(_) => {}
+            Err(pcap::Error::TimeoutExpired) => return Ok(Read::Idle),
+            Err(pcap::Error::NoMorePackets) => return Ok(Read::End),
+            // pcap_breakloop, called because the flag is set, makes the read fail.
+            Err(_) if self.stop.load(Ordering::Relaxed) => return Ok(Read::End),
+            // ... or because the interface was quiet for an interval.
+            Err(_) if self.activity.woken.swap(false, Ordering::Relaxed) => return Ok(Read::Idle),
+            Err(e) => {
+                return Err(CaptureError::Live {
+                    iface: self.interface.clone(),
+                    msg: pcap_msg(&e),
+                })
+            }
+        }
+        // Nothing within the timeout.
+        Ok(header.map_or(Read::Idle, Read::Packet))
+    }
+
+    fn packet_ref(&mut self, (secs, usecs, caplen, origlen): Header) -> PacketRef<'_> {
+        self.frames += 1;
+        self.activity.frames.store(self.frames, Ordering::Relaxed);
+        let usecs = u32::try_from(usecs).unwrap_or(0).min(999_999);
+        PacketRef {
+            frame: self.frames,
+            ts: Timestamp {
+                secs,
+                nanos: usecs * 1000,
+            },
+            caplen: caplen.min(u32::try_from(self.buf.len()).unwrap_or(u32::MAX)),
+            origlen,
+            link: self.link,
+            interface: 0,
+            data: &self.buf,
+        }
+    }
+}
+
 impl PacketSource for LiveSource {
     fn next_packet(&mut self) -> Result<Option<PacketRef<'_>>, CaptureError> {
         loop {
-            if self.stop.load(Ordering::Relaxed) {
-                return Ok(None);
+            match self.read_one()? {
+                Read::Packet(h) => return Ok(Some(self.packet_ref(h))),
+                Read::End => return Ok(None),
+                // Nothing within the timeout: look at the stop flag and wait again.
+                Read::Idle => {}
             }
-            let buf = &mut self.buf;
-            let mut header = None;
-            let got = self.cap.dispatch(Some(1), |p| {
-                buf.clear();
-                buf.extend_from_slice(p.data);
-                header = Some((
-                    p.header.ts.tv_sec,
-                    p.header.ts.tv_usec,
-                    p.header.caplen,
-                    p.header.len,
-                ));
-            });
-            match got {
-                Ok(_) => {}
-                Err(pcap::Error::TimeoutExpired) => continue,
-                Err(pcap::Error::NoMorePackets) => return Ok(None),
-                // pcap_breakloop, called because the flag is set, makes the read fail.
-                Err(_) if self.stop.load(Ordering::Relaxed) => return Ok(None),
-                Err(e) => {
-                    return Err(CaptureError::Live {
-                        iface: self.interface.clone(),
-                        msg: pcap_msg(&e),
-                    })
-                }
-            }
-            // Nothing within the timeout: look at the stop flag and wait again.
-            let Some((secs, usecs, caplen, origlen)) = header else {
-                continue;
-            };
-            self.frames += 1;
-            let usecs = u32::try_from(usecs).unwrap_or(0).min(999_999);
-            return Ok(Some(PacketRef {
-                frame: self.frames,
-                ts: Timestamp {
-                    secs,
-                    nanos: usecs * 1000,
-                },
-                caplen: caplen.min(u32::try_from(self.buf.len()).unwrap_or(u32::MAX)),
-                origlen,
-                link: self.link,
-                interface: 0,
-                data: &self.buf,
-            }));
         }
     }
 }

@@ -84,6 +84,20 @@ impl Capture {
         panic!("capture did not start: {said}");
     }
 
+    /// Standard output line by line while the capture runs (then `finish` returns no stdout).
+    fn stdout_lines(&mut self) -> mpsc::Receiver<String> {
+        let stdout = self.child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+
     /// Stops the capture with SIGINT (as Ctrl-C would) and returns stdout and stderr.
     fn interrupt(self) -> (Vec<u8>, String, std::process::ExitStatus) {
         std::thread::sleep(Duration::from_millis(300));
@@ -107,12 +121,9 @@ impl Capture {
             std::thread::sleep(Duration::from_millis(50));
         };
         let mut out = Vec::new();
-        self.child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_end(&mut out)
-            .unwrap();
+        if let Some(mut stdout) = self.child.stdout.take() {
+            stdout.read_to_end(&mut out).unwrap();
+        }
         while let Ok(line) = self.stderr.recv_timeout(Duration::from_millis(500)) {
             self.seen.push(line);
         }
@@ -406,6 +417,46 @@ fn tls_and_flows_records_of_a_live_handshake() {
     assert!(lines[1].contains("live.example.test"), "{csv}");
     assert!(lines[1].contains(&format!(",{port},")), "{csv}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// On a quiet interface an idle connection still ends on time: its record comes out while
+/// the capture runs, without a later packet to trigger the timeout.
+#[test]
+fn live_idle_timeouts_fire_without_further_packets() {
+    let port = free_port();
+    let filter = format!("udp port {port}");
+    let Some(mut cap) = Capture::start_subcommand(
+        "flows",
+        &[
+            "-i",
+            "lo",
+            "--format",
+            "jsonl",
+            "--idle-timeout-udp",
+            "1",
+            &filter,
+        ],
+    ) else {
+        return;
+    };
+    let lines = cap.stdout_lines();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.send_to(b"anyone there?", ("127.0.0.1", port)).unwrap();
+    let sent = Instant::now();
+    // The record must arrive after the 1 s timeout, well before we stop the capture.
+    let line = lines
+        .recv_timeout(Duration::from_secs(10))
+        .expect("no record while the capture was running");
+    let waited = sent.elapsed();
+    let r: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(r["proto"], "udp", "{r}");
+    assert_eq!(r["resp_p"], port, "{r}");
+    assert_eq!(r["end_reason"], "idle", "{r}");
+    assert_eq!(r["orig_pkts"], 1, "{r}");
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    let (_, err, status) = cap.interrupt();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("1 timed out"), "{err}");
 }
 
 #[test]

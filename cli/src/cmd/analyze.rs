@@ -188,11 +188,22 @@ mod live {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
 
+    use std::time::{Duration, Instant, SystemTime};
+
     use anyhow::Context;
-    use capture::{LiveConfig, LiveSource, PacketSource};
+    use capture::{LiveConfig, LiveSource, Poll};
 
     use super::Engine;
     use crate::output::Tally;
+
+    /// Now, in nanoseconds since the epoch (the kernel stamps packets with the same clock).
+    fn wall_clock_nanos() -> super::Nanos {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| {
+                super::Nanos::try_from(d.as_nanos()).unwrap_or(super::Nanos::MAX)
+            })
+    }
 
     /// Captures on `iface` (the filter runs in the kernel) until Ctrl-C.
     pub(super) fn from_interface(
@@ -219,9 +230,23 @@ mod live {
             source.link_type(),
             snaplen
         )?;
-        while let Some(pkt) = source.next_packet()? {
-            tally.read += 1;
-            engine.packet(&pkt, tally)?;
+        // Records must come out while the capture runs, also on a quiet interface: idle
+        // connections are expired by the wall clock and output flushed at least every second.
+        let mut last_tick = Instant::now();
+        loop {
+            let idle = match source.poll()? {
+                Poll::Packet(pkt) => {
+                    tally.read += 1;
+                    engine.packet(&pkt, tally)?;
+                    false
+                }
+                Poll::Idle => true,
+                Poll::End => break,
+            };
+            if idle || last_tick.elapsed() >= Duration::from_secs(1) {
+                engine.tick(wall_clock_nanos())?;
+                last_tick = Instant::now();
+            }
         }
         match source.stats() {
             Ok(s) => writeln!(
@@ -466,6 +491,17 @@ impl Engine {
             Some(e) => Err(e.into()),
             None => Ok(()),
         }
+    }
+
+    /// Live capture, also when no packet arrives: ends the connections idle at `now` and
+    /// pushes the records written so far to the output.
+    fn tick(&mut self, now: Nanos) -> anyhow::Result<()> {
+        self.table.expire(now, &mut self.emit);
+        if let Some(e) = self.emit.error.take() {
+            return Err(e.into());
+        }
+        self.emit.out.flush_stream()?;
+        Ok(())
     }
 
     /// Ends every connection and flushes the output.

@@ -220,6 +220,12 @@ impl<W: Write> RecordWriter<W> {
         }
     }
 
+    /// Pushes the text written so far to the output (not Parquet: its row groups are
+    /// written when full and at the end).
+    pub(crate) fn flush_stream(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     /// Flushes the output (writes the Parquet footer: call once, at the end).
     pub(crate) fn flush(&mut self) -> io::Result<()> {
         if let Some(p) = &mut self.parquet {
