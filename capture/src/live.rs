@@ -327,8 +327,8 @@ impl LiveSource {
             buf.clear();
             buf.extend_from_slice(p.data);
             header = Some((
-                i64::from(p.header.ts.tv_sec),
-                i64::from(p.header.ts.tv_usec),
+                p.header.ts.tv_sec,
+                p.header.ts.tv_usec,
                 p.header.caplen,
                 p.header.len,
             ));
