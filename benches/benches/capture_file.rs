@@ -8,10 +8,9 @@
 //! One iteration opens the file and reads every frame; the benchmarks of the `read_file` group
 //! differ in how:
 //!
-//! * `mmap`: [`FileSource`] with [`ReadMode::Mmap`] (frames borrow the memory map; this mode
-//!   needs the crate's one `unsafe` call);
-//! * `stream`: [`FileSource`] with [`ReadMode::Stream`] (`read(2)` into a reused 256 KiB buffer);
-//! * `mmap+decode`, `stream+decode`: the same, plus [`decode::decode`] of every frame (what
+//! * `stream`: [`FileSource::open`] (`read(2)` into a reused 256 KiB buffer; a memory-mapped
+//!   mode measured slower here and was removed, see benches/README.md);
+//! * `stream+decode`: the same, plus [`decode::decode`] of every frame (what
 //!   `flowsleuth read --summary` does, minus the tally);
 //! * `libpcap`: the peer, libpcap's own offline reader (`pcap_next_ex` through
 //!   `pcap::Capture::from_file`), which is what `tcpdump -r F -w /dev/null` spends its time on;
@@ -25,7 +24,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use capture::{FileSource, PacketSource, ReadMode};
+use capture::{FileSource, PacketSource};
 use criterion::{Criterion, Throughput};
 use decode::LinkType;
 use samplegen::big::{self, BigConfig};
@@ -45,8 +44,8 @@ enum Work {
 /// Who reads the file.
 #[derive(Clone, Copy)]
 enum Reader {
-    /// [`FileSource`] in the given mode.
-    Ours(ReadMode),
+    /// [`FileSource::open`].
+    Ours,
     /// libpcap.
     Libpcap,
 }
@@ -87,10 +86,8 @@ impl Drop for TempCapture {
 }
 
 /// Reads the whole file with [`FileSource`]; returns the number of frames.
-fn read_ours(path: &Path, mode: ReadMode, work: Work) -> u64 {
-    let mut source = FileSource::open_with(path, mode).unwrap();
-    // Mmap falls back to streaming silently; make sure it did not.
-    assert_eq!(source.read_mode(), mode);
+fn read_ours(path: &Path, work: Work) -> u64 {
+    let mut source = FileSource::open(path).unwrap();
     let mut frames = 0;
     while let Some(pkt) = source.next_packet().unwrap() {
         match work {
@@ -134,22 +131,16 @@ fn bench_read(c: &mut Criterion, file: &TempCapture) {
     let mut group = c.benchmark_group("read_file");
     group.throughput(Throughput::Bytes(file.size));
     let cases = [
-        ("mmap", Reader::Ours(ReadMode::Mmap), Work::Read),
-        ("stream", Reader::Ours(ReadMode::Stream), Work::Read),
+        ("stream", Reader::Ours, Work::Read),
         ("libpcap", Reader::Libpcap, Work::Read),
-        ("mmap+decode", Reader::Ours(ReadMode::Mmap), Work::Decode),
-        (
-            "stream+decode",
-            Reader::Ours(ReadMode::Stream),
-            Work::Decode,
-        ),
+        ("stream+decode", Reader::Ours, Work::Decode),
         ("libpcap+decode", Reader::Libpcap, Work::Decode),
     ];
     for (name, reader, work) in cases {
         group.bench_function(name, |b| {
             b.iter(|| {
                 let frames = match reader {
-                    Reader::Ours(mode) => read_ours(path, mode, work),
+                    Reader::Ours => read_ours(path, work),
                     Reader::Libpcap => read_libpcap(path, work),
                 };
                 assert_eq!(frames, file.packets);

@@ -23,29 +23,13 @@ use std::sync::Arc;
 use decode::LinkType;
 use flate2::read::MultiGzDecoder;
 
-use self::input::{map_file, Backing, CountingReader, Input, StreamBuf};
+use self::input::{Backing, CountingReader, Input, StreamBuf};
 use self::pcap::{PcapParser, FILE_HEADER_LEN};
 use self::pcapng::{hex, is_pcapng, NgParser};
 use self::record::{Step, MAX_RECORD_LEN};
 use crate::error::CaptureError;
 use crate::packet::PacketRef;
 use crate::source::PacketSource;
-
-/// How a plain file is read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum ReadMode {
-    /// Memory-map the file and hand out frames that borrow the map (no copy). Used only for
-    /// uncompressed regular files; anything else (gzip, a pipe, a terminal) is streamed.
-    ///
-    /// Do not truncate a file while it is mapped: touching a page past the new end kills the
-    /// process with SIGBUS. Use [`ReadMode::Stream`] for files that other programs may shrink.
-    Mmap,
-    /// Read through a bounded buffer (256 KiB, growing only for records longer than that, up
-    /// to 16 MiB), reused for every frame. The default: `benches/benches/capture_file.rs`
-    /// measures it faster than [`ReadMode::Mmap`], and memory stays flat.
-    #[default]
-    Stream,
-}
 
 /// The container format of a capture file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -158,7 +142,6 @@ pub struct FileSource {
     input: Input,
     parser: Parser,
     format: FileFormat,
-    mode: ReadMode,
     /// Frames returned so far.
     frames: u64,
     /// Length of the last frame's record, consumed at the start of the next call.
@@ -175,14 +158,16 @@ impl fmt::Debug for FileSource {
         f.debug_struct("FileSource")
             .field("path", &self.path)
             .field("format", &self.format)
-            .field("mode", &self.mode)
             .field("frames", &self.frames)
             .finish_non_exhaustive()
     }
 }
 
 impl FileSource {
-    /// Opens a capture file, read through a bounded buffer ([`ReadMode::Stream`]).
+    /// Opens a capture file, read through a bounded buffer (256 KiB, growing only for records
+    /// longer than that, up to 16 MiB) reused for every frame. (A memory-mapped mode was
+    /// measured slower than this in `benches/benches/capture_file.rs`, and made peak memory as
+    /// large as the file, so it was removed with the crate's only `unsafe`.)
     ///
     /// The format is recognised from the content, not the name: pcap (either byte order,
     /// microsecond or nanosecond), pcapng, or either of them gzip-compressed.
@@ -193,15 +178,6 @@ impl FileSource {
     /// [`CaptureError::UnsupportedLinkType`] for a pcap file whose link type `decode` does not
     /// know.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        Self::open_with(path, ReadMode::Stream)
-    }
-
-    /// Opens a capture file, choosing how plain files are read. Gzip files, pipes and other
-    /// non-regular files are always streamed.
-    ///
-    /// # Errors
-    /// As [`FileSource::open`].
-    pub fn open_with(path: &Path, mode: ReadMode) -> Result<Self, CaptureError> {
         let open_err = |source| CaptureError::Open {
             path: path.to_path_buf(),
             source,
@@ -212,23 +188,6 @@ impl FileSource {
             return Err(open_err(io::Error::other("is a directory")));
         }
         let total = meta.is_file().then_some(meta.len());
-        if mode == ReadMode::Mmap && meta.is_file() && meta.len() >= 2 {
-            match map_file(&file) {
-                Ok(map) if !map.starts_with(&[0x1f, 0x8b]) => {
-                    // Read-ahead helps the sequential scan; it is only a hint.
-                    if let Err(e) = map.advise(memmap2::Advice::Sequential) {
-                        log::debug!("{}: madvise(SEQUENTIAL) failed: {e}", path.display());
-                    }
-                    let input = Input::InPlace {
-                        backing: Backing::Mapped(map),
-                        pos: 0,
-                    };
-                    return Self::start(path.to_path_buf(), path.to_path_buf(), input, total, None);
-                }
-                Ok(_) => {} // gzip: stream it
-                Err(e) => log::debug!("{}: cannot mmap ({e}), streaming instead", path.display()),
-            }
-        }
         Self::stream(
             path.to_path_buf(),
             path.to_path_buf(),
@@ -330,10 +289,6 @@ impl FileSource {
             Err(source) => return Err(CaptureError::Io { path: name, source }),
         };
         let head = input.window();
-        let mode = match input {
-            Input::InPlace { .. } => ReadMode::Mmap,
-            Input::Stream(_) => ReadMode::Stream,
-        };
         let (parser, format) = if is_pcapng(head) {
             if available < SHB_MIN_LEN {
                 return Err(CaptureError::TruncatedHeader {
@@ -379,7 +334,6 @@ impl FileSource {
             input,
             parser,
             format,
-            mode,
             frames: 0,
             pending: 0,
             done: false,
@@ -400,11 +354,11 @@ impl FileSource {
         self.format
     }
 
-    /// How the file is actually read: [`ReadMode::Mmap`] for bytes parsed in place (a memory
-    /// map, or [`FileSource::from_bytes`]), [`ReadMode::Stream`] otherwise.
+    /// Whether the bytes are read through the streaming buffer (files, pipes, gzip), not
+    /// parsed in place ([`FileSource::from_bytes`] of uncompressed bytes).
     #[must_use]
-    pub const fn read_mode(&self) -> ReadMode {
-        self.mode
+    pub const fn is_streamed(&self) -> bool {
+        matches!(self.input, Input::Stream(_))
     }
 
     /// The link type of a pcap file; for pcapng, the link type of the file's first interface

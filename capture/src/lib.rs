@@ -63,7 +63,7 @@ pub mod source;
 pub mod write;
 
 pub use error::CaptureError;
-pub use file::{FileFormat, FileSource, ReadMode};
+pub use file::{FileFormat, FileSource};
 #[cfg(feature = "libpcap")]
 pub use filter::BpfFilter;
 #[cfg(feature = "libpcap")]

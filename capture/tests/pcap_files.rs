@@ -7,7 +7,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use capture::{
-    CaptureError, FileFormat, FileSource, PacketRef, PacketSource, PcapWriter, ReadMode, Timestamp,
+    CaptureError, FileFormat, FileSource, PacketRef, PacketSource, PcapWriter, Timestamp,
     TsPrecision,
 };
 use common::{drain, gzip, read_every_way, Endian, Pcap, TempDir};
@@ -53,9 +53,14 @@ fn pcap_writer_round_trips_in_both_precisions_and_modes() {
             std::fs::metadata(&path).map(|_| 24 + 3 * 16 + 160).unwrap()
         );
         drop(w.into_inner().unwrap());
-        for mode in [ReadMode::Mmap, ReadMode::Stream] {
-            let mut src = FileSource::open_with(&path, mode).unwrap();
-            assert_eq!(src.read_mode(), mode);
+        let bytes = std::fs::read(&path).unwrap();
+        for in_place in [true, false] {
+            let mut src = if in_place {
+                FileSource::from_bytes(&path, bytes.clone()).unwrap()
+            } else {
+                FileSource::open(&path).unwrap()
+            };
+            assert_eq!(src.is_streamed(), !in_place);
             assert_eq!(src.link_type(), Some(LinkType::Ethernet));
             assert_eq!(src.snaplen(), Some(65_535));
             assert_eq!(src.total_bytes(), Some(24 + 3 * 16 + 160));
@@ -242,8 +247,10 @@ fn not_a_capture_says_what_it_saw() {
     }
     let dir = TempDir::new("garbage");
     let path = dir.file("page.html", b"<html><body>hello</body></html>");
-    for mode in [ReadMode::Mmap, ReadMode::Stream] {
-        let err = FileSource::open_with(&path, mode).unwrap_err();
+    for err in [
+        FileSource::open(&path).unwrap_err(),
+        FileSource::from_bytes(&path, std::fs::read(&path).unwrap()).unwrap_err(),
+    ] {
         assert!(matches!(err, CaptureError::NotACapture { .. }));
         assert!(err
             .to_string()
@@ -301,9 +308,11 @@ fn gzip_is_recognised_by_content_everywhere() {
     let gz = gzip(&plain);
     // The name says pcap, the content is gzip.
     let path = dir.file("looks-plain.pcap", &gz);
-    for mode in [ReadMode::Mmap, ReadMode::Stream] {
-        let mut src = FileSource::open_with(&path, mode).unwrap();
-        assert_eq!(src.read_mode(), ReadMode::Stream, "gzip is always streamed");
+    for mut src in [
+        FileSource::open(&path).unwrap(),
+        FileSource::from_bytes(&path, gz.clone()).unwrap(),
+    ] {
+        assert!(src.is_streamed(), "gzip is always streamed");
         assert!(src.format().is_gzip());
         assert_eq!(src.total_bytes(), Some(gz.len() as u64));
         let (frames, err) = drain(&mut src);
@@ -391,15 +400,15 @@ fn bad_gzip_streams_are_gzip_errors() {
 }
 
 #[test]
-fn bytes_read_tracks_progress_when_mapped() {
+fn bytes_read_tracks_progress_in_place() {
     let mut b = Pcap::new(Endian::Little, false, 1, 0);
     for i in 0..10 {
         b = b.record(i, 0, 10, &[0; 10]);
     }
     let dir = TempDir::new("progress");
     let path = dir.file("p.pcap", &b.bytes);
-    let mut src = FileSource::open_with(&path, ReadMode::Mmap).unwrap();
-    assert_eq!(src.read_mode(), ReadMode::Mmap);
+    let mut src = FileSource::from_bytes(&path, b.bytes.clone()).unwrap();
+    assert!(!src.is_streamed());
     let mut last = 0;
     while src.next_packet().unwrap().is_some() {
         assert!(src.bytes_read() > last);
@@ -429,7 +438,7 @@ fn a_fifo_is_streamed() {
         f.write_all(&bytes).unwrap();
     });
     let mut src = FileSource::open(&fifo).unwrap();
-    assert_eq!(src.read_mode(), ReadMode::Stream);
+    assert!(src.is_streamed());
     assert_eq!(src.total_bytes(), None);
     let (frames, err) = drain(&mut src);
     writer.join().unwrap();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use capture::{CaptureError, FileFormat, FileSource, PacketSource, ReadMode, Timestamp};
+use capture::{CaptureError, FileFormat, FileSource, PacketSource, Timestamp};
 use common::{drain, drain_all, gzip, read_every_way, Endian, Ng, TempDir};
 use decode::LinkType;
 use proptest::prelude::*;
@@ -340,7 +340,7 @@ fn gzip_pcapng() {
     let gz = gzip(&bytes);
     let dir = TempDir::new("nggz");
     let path = dir.file("capture.pcapng.gz", &gz);
-    let mut src = FileSource::open_with(&path, ReadMode::Mmap).unwrap();
+    let mut src = FileSource::open(&path).unwrap();
     assert_eq!(src.format(), FileFormat::PcapNg { gzip: true });
     assert_eq!(src.format().to_string(), "pcapng, gzip-compressed");
     let (frames, err) = drain(&mut src);

@@ -66,10 +66,6 @@ pub(crate) struct ReadArgs {
     /// and malformed frames).
     #[arg(long, conflicts_with_all = ["json", "link_level"])]
     pub(crate) summary: bool,
-    /// Memory-map the file instead of reading it through a bounded buffer (the default, which
-    /// benchmarks faster and keeps memory flat; see benches/README.md).
-    #[arg(long)]
-    pub(crate) mmap: bool,
     /// A BPF filter expression, as tcpdump takes it (compiled by libpcap).
     #[arg(
         value_name = "FILTER",

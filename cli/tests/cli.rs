@@ -112,17 +112,6 @@ fn gzip_and_stdin_inputs() {
 }
 
 #[test]
-fn mmap_and_stream_reads_agree() {
-    for file in common::sample_files() {
-        let f = file.to_str().unwrap();
-        let a = run(&["read", "--json", "-r", f]);
-        let b = run(&["read", "--json", "--mmap", "-r", f]);
-        assert_eq!(a.stdout, b.stdout, "{f}");
-        assert_eq!(a.status.code(), b.status.code(), "{f}");
-    }
-}
-
-#[test]
 fn corrupt_record_prints_earlier_packets_then_fails_naming_the_frame() {
     let f = sample("corrupt-record.pcap");
     let out = run(&["read", "-r", f.to_str().unwrap()]);

@@ -1,48 +1,26 @@
-//! Where the bytes of a capture file come from: a memory map or an owned buffer parsed in place,
-//! or a bounded streaming buffer over any reader.
+//! Where the bytes of a capture file come from: an owned buffer parsed in place, or a bounded
+//! streaming buffer over any reader.
 //!
 //! Both offer the same small interface to the record parser: a *window* (the unconsumed bytes
 //! currently available, starting at a record boundary), `fill(n)` to make it at least `n` bytes
 //! long if the input has them, `consume(n)` and `skip(n)`.
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use memmap2::Mmap;
-
 /// The first buffer of a streaming input. Large enough for a few hundred typical frames per read.
 const INITIAL_STREAM_BUFFER: usize = 256 * 1024;
 
-/// Maps `file` read-only into memory.
-///
-/// This is the only `unsafe` code of the crate.
-#[allow(unsafe_code)]
-pub(super) fn map_file(file: &File) -> io::Result<Mmap> {
-    // SAFETY: `Mmap::map` is unsafe because the mapped bytes must not change while they are
-    // borrowed. We map a file we opened read-only and never write through the map. Another
-    // process could still modify the file: appending is harmless (we only see the length of the
-    // file at open), rewriting bytes in place can only make us read garbage, which the parser
-    // treats like any other bad input. Truncating the file while it is mapped makes the kernel
-    // deliver SIGBUS when a page past the new end is touched, and the process dies: do not
-    // truncate a capture file while it is being read (use `ReadMode::Stream` for files that
-    // are still being written, or that live on unreliable network file systems).
-    unsafe { Mmap::map(file) }
-}
-
-/// Bytes parsed in place: a memory-mapped file, or a buffer handed to us.
+/// Bytes parsed in place: a buffer handed to us (`FileSource::from_bytes`).
 pub(super) enum Backing {
-    /// A read-only memory map of a whole regular file.
-    Mapped(Mmap),
-    /// Bytes owned by the source (`FileSource::from_bytes`).
+    /// Bytes owned by the source.
     Owned(Vec<u8>),
 }
 
 impl Backing {
     fn bytes(&self) -> &[u8] {
         match self {
-            Self::Mapped(map) => map,
             Self::Owned(bytes) => bytes,
         }
     }

@@ -143,7 +143,7 @@ fn from_file(
     engine: &mut Engine,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    let mut source = read::open(path, capture::ReadMode::Stream)?;
+    let mut source = read::open(path)?;
     let mut filter = expr.map(read::compile_filter).transpose()?;
     writeln!(
         io::stderr().lock(),

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use capture::{FileSource, ReadMode};
+use capture::FileSource;
 
 use crate::args::{filter_expr, ReadArgs};
 use crate::cmd::{pump, stdout, Filter, Sink};
@@ -12,12 +12,7 @@ use crate::progress;
 
 /// Runs `read`.
 pub(crate) fn run(args: &ReadArgs) -> anyhow::Result<()> {
-    let mode = if args.mmap {
-        ReadMode::Mmap
-    } else {
-        ReadMode::Stream
-    };
-    let mut source = open(&args.file, mode)?;
+    let mut source = open(&args.file)?;
     let expr = filter_expr(&args.filter);
     let mut filter = expr.as_deref().map(compile_filter).transpose()?;
     let mut err = io::stderr().lock();
@@ -59,12 +54,12 @@ pub(crate) fn run(args: &ReadArgs) -> anyhow::Result<()> {
     result
 }
 
-/// Opens a capture file (`-` is standard input) in the given read mode.
-pub(crate) fn open(path: &Path, mode: ReadMode) -> anyhow::Result<FileSource> {
+/// Opens a capture file (`-` is standard input).
+pub(crate) fn open(path: &Path) -> anyhow::Result<FileSource> {
     if path.as_os_str() == "-" {
         return Ok(FileSource::stdin()?);
     }
-    Ok(FileSource::open_with(path, mode)?)
+    Ok(FileSource::open(path)?)
 }
 
 #[cfg(feature = "libpcap")]
