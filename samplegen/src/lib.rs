@@ -1,7 +1,7 @@
 //! Deterministic generator of synthetic packet captures for flowsleuth.
 //!
-//! It writes the small sample files under `sample-pcaps/` and large mixed
-//! captures for benchmarks. Everything is built from scratch with correct
+//! It writes the small sample files under `sample-pcaps/`, large mixed
+//! captures for benchmarks, and synthetic VPC Flow Logs. Everything is built from scratch with correct
 //! lengths and checksums, from fixed documentation addresses, a fixed base
 //! time ([`BASE_TIME`], 2024-01-01T00:00:00Z) and a seeded PRNG
 //! ([`SplitMix64`]), so the same call always produces the same bytes.
@@ -20,7 +20,8 @@
 //! - application: [`tls`] ClientHello / ServerHello builders;
 //! - conversations: [`TcpConn`] (handshake, data, SACK, close) emitting into
 //!   a [`Recorder`] (a [`PacketSink`] plus a clock);
-//! - products: [`samples`] (the sample-pcaps catalogue) and [`big`].
+//! - products: [`samples`] (the sample-pcaps catalogue), [`big`], and
+//!   [`flowlogs`] (synthetic VPC Flow Log text files, not captures).
 //!
 //! # Example
 //!
@@ -54,6 +55,7 @@ pub mod big;
 pub mod checksum;
 pub mod conn;
 pub mod dns;
+pub mod flowlogs;
 pub mod gzip;
 pub mod http;
 pub mod icmp;

@@ -4,6 +4,7 @@
 //! ```text
 //! samplegen samples OUTDIR
 //! samplegen big --packets N [--seed S] [--gzip] -o FILE
+//! samplegen flowlogs --records N --log-format default|v5 [--gzip] [--seed S] [--no-double-spaces] -o FILE
 //! ```
 
 use std::io::{self, Write};
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use samplegen::big::{self, BigConfig};
+use samplegen::flowlogs::{self, FlowLogConfig, LogFormat};
 
 const USAGE: &str = "\
 usage:
@@ -20,6 +22,13 @@ usage:
   samplegen big --packets N [--seed S] [--gzip] -o FILE
       write a mixed Ethernet capture of exactly N packets (default seed 1);
       --gzip compresses it (gzip level 1)
+  samplegen flowlogs --records N --log-format default|v5 [--gzip] [--seed S]
+                     [--no-double-spaces] -o FILE
+      write a VPC Flow Log text file as S3 delivers it: a header line, then N
+      records (default seed 1); default = the 14 version-2 fields, v5 = AWS's
+      29-field version-5 example format; about 1 line in 512 has a double space
+      between two fields unless --no-double-spaces; --gzip compresses it
+      (gzip level 1, e.g. FILE.log.gz)
 ";
 
 /// A parsed command line.
@@ -29,6 +38,11 @@ enum Command {
     },
     Big {
         cfg: BigConfig,
+        gzip: bool,
+        out: PathBuf,
+    },
+    Flowlogs {
+        cfg: FlowLogConfig,
         gzip: bool,
         out: PathBuf,
     },
@@ -77,6 +91,38 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
                 out: out.ok_or("big: missing -o FILE")?,
             })
         }
+        Some("flowlogs") => {
+            let (mut records, mut format, mut seed, mut gzip, mut doubles, mut out) =
+                (None, None, 1, false, true, None);
+            while let Some(a) = args.next() {
+                match a.as_str() {
+                    "--records" | "-n" => records = Some(parse_u64(&a, args.next())?),
+                    "--log-format" => {
+                        let v = args.next().ok_or("--log-format needs a value")?;
+                        format = Some(LogFormat::parse(&v).ok_or_else(|| {
+                            format!("--log-format: expected default or v5, got {v}")
+                        })?);
+                    }
+                    "--seed" => seed = parse_u64(&a, args.next())?,
+                    "--gzip" => gzip = true,
+                    "--no-double-spaces" => doubles = false,
+                    "-o" | "--output" => {
+                        out = Some(PathBuf::from(args.next().ok_or("-o needs a value")?))
+                    }
+                    other => return Err(format!("flowlogs: unexpected argument {other}")),
+                }
+            }
+            Ok(Command::Flowlogs {
+                cfg: FlowLogConfig {
+                    records: records.ok_or("flowlogs: missing --records N")?,
+                    format: format.ok_or("flowlogs: missing --log-format default|v5")?,
+                    seed,
+                    double_spaces: doubles,
+                },
+                gzip,
+                out: out.ok_or("flowlogs: missing -o FILE")?,
+            })
+        }
         Some(other) => Err(format!("unknown command {other}")),
     }
 }
@@ -104,6 +150,29 @@ fn run(cmd: Command, out: &mut impl Write) -> io::Result<()> {
                 stats.packets,
                 stats.frame_bytes,
                 stats.tcp_connections,
+                t.elapsed()
+            )
+        }
+        Command::Flowlogs {
+            cfg,
+            gzip,
+            out: path,
+        } => {
+            let t = Instant::now();
+            let s = flowlogs::write_file(&path, &cfg, gzip)?;
+            writeln!(
+                out,
+                "wrote {}: {} records ({} OK, {} REJECT, {} NODATA, {} SKIPDATA, {} IPv6, \
+                 {} lines with a double space), {} bytes of text, in {:.2?}",
+                path.display(),
+                s.records,
+                s.ok,
+                s.rejects,
+                s.nodata,
+                s.skipdata,
+                s.ipv6,
+                s.double_spaces,
+                s.text_bytes,
                 t.elapsed()
             )
         }
