@@ -362,14 +362,18 @@ fn bad_gzip_streams_are_gzip_errors() {
     assert!(std::error::Error::source(&err).is_some());
 
     // Garbage in the middle of the deflate data: a gzip error, or garbage that decompresses and
-    // is then caught by the pcap framing. Never a panic, never a silent end.
+    // is then caught by the pcap framing. Never a panic, never a silent end. Whether the error
+    // comes at open or while reading depends on how far the inflate backend reads ahead
+    // (flate2's zlib-rs backend, which polars turns on in the workspace, decodes more at once
+    // than miniz_oxide), so both are accepted.
     let mut bad = gz.clone();
     for b in &mut bad[gz.len() / 3..gz.len() / 3 + 64] {
         *b ^= 0x5a;
     }
-    let mut src = FileSource::from_bytes("bad.pcap.gz", bad).unwrap();
-    let (_, err) = drain(&mut src);
-    let err = err.unwrap();
+    let err = match FileSource::from_bytes("bad.pcap.gz", bad) {
+        Ok(mut src) => drain(&mut src).1.unwrap(),
+        Err(e) => e,
+    };
     assert!(
         matches!(
             err,
