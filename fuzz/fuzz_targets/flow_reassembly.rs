@@ -8,7 +8,8 @@
 //! memory limit. Checks: no panic; reassembly memory within the limit; a standalone
 //! reassembler's buffer within its cap; delivered bytes contiguous per connection and
 //! direction (each delivery starts where the previous one ended, or right after a reported
-//! gap).
+//! gap). Settings bits 2/3 switch a connection to pass-through or stop its reassembly at the
+//! third segment; contiguity must still hold.
 
 #![no_main]
 
@@ -78,7 +79,9 @@ fuzz_target!(|input: &[u8]| {
         let pkt = decode(LinkType::Raw, &bytes);
         frame_no += 1;
         ts += 1_000_000;
+        let mut seen = None;
         if let Some(o) = table.observe(frame_no, ts, &pkt, &mut sink) {
+            seen = Some((o.key, o.id));
             let key = (o.id.0, to_server);
             let d = o.stream;
             if let Some((at, gap)) = d.gap {
@@ -92,6 +95,18 @@ fuzz_target!(|input: &[u8]| {
                     assert_eq!(d.offset, *expected);
                 }
                 next.insert(key, d.offset + d.data.len() as u64);
+            }
+        }
+        // Settings bits 2 and 3: from the third segment on, pass-through or stopped reassembly
+        // (what `flowsleuth tls` does after a handshake, or for a stream that is not TLS).
+        if frame_no == 3 {
+            if let Some((k, id)) = seen {
+                if settings & 4 != 0 {
+                    assert!(table.pass_through_reassembly(&k, id));
+                    alone.set_pass_through(&mut budget);
+                } else if settings & 8 != 0 {
+                    assert!(table.stop_reassembly(&k, id));
+                }
             }
         }
         assert!(table.reassembly_memory() <= MEM);
