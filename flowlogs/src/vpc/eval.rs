@@ -412,6 +412,20 @@ fn full(spec: PortSpec) -> Option<(u16, u16)> {
     spec.key_range()
 }
 
+/// The index of the item a subnet is explicitly associated with, else of its VPC's default
+/// (NACLs: the default ACL; route tables: the main table).
+fn associated<T>(
+    items: &[T],
+    explicit: impl Fn(&T) -> bool,
+    default: impl Fn(&T) -> bool,
+) -> Option<u32> {
+    items
+        .iter()
+        .position(explicit)
+        .or_else(|| items.iter().position(default))
+        .map(|i| i as u32)
+}
+
 impl Network {
     /// Compiles the dump: resolves security-group references through interface membership,
     /// expands prefix lists, associates subnets with NACLs and route tables, builds the indexes.
@@ -581,34 +595,22 @@ impl Network {
             .subnets
             .iter()
             .map(|s| {
-                let explicit = dump
-                    .network_acls
-                    .iter()
-                    .position(|a| a.subnets.contains(&s.id));
-                explicit
-                    .or_else(|| {
-                        dump.network_acls
-                            .iter()
-                            .position(|a| a.is_default && a.vpc_id == s.vpc_id)
-                    })
-                    .map(|i| i as u32)
+                associated(
+                    &dump.network_acls,
+                    |a| a.subnets.contains(&s.id),
+                    |a| a.is_default && a.vpc_id == s.vpc_id,
+                )
             })
             .collect();
         let subnet_routes = dump
             .subnets
             .iter()
             .map(|s| {
-                let explicit = dump
-                    .route_tables
-                    .iter()
-                    .position(|t| t.subnets.contains(&s.id));
-                explicit
-                    .or_else(|| {
-                        dump.route_tables
-                            .iter()
-                            .position(|t| t.main && t.vpc_id == s.vpc_id)
-                    })
-                    .map(|i| i as u32)
+                associated(
+                    &dump.route_tables,
+                    |t| t.subnets.contains(&s.id),
+                    |t| t.main && t.vpc_id == s.vpc_id,
+                )
             })
             .collect();
         let routes = dump
