@@ -9,6 +9,7 @@ use arrayvec::ArrayVec;
 pub use ipnet::IpNet;
 
 use crate::field::Field;
+use crate::groupmap::GroupMap;
 use crate::record::{is_private, Action, FlowRecord, Value};
 
 /// Which records a query keeps. Every condition given must hold. Records whose log-status is
@@ -215,14 +216,14 @@ fn decode_wide(words: &[u64], columns: usize) -> Parts {
         .collect()
 }
 
-type Map<K> = HashMap<K, Totals, foldhash::fast::RandomState>;
+type Map<K> = GroupMap<K>;
 
 /// The groups of one aggregator, keyed by fixed-size arrays of words: a key goes to the tiny
 /// table (`C` 32-bit words) when it has no null and every value fits in 32 bits (the usual
 /// case: IPv4 addresses, ports, interned strings), else to the compact one (`C` 64-bit words)
 /// when every value fits in 62 bits, else to the wide one (`W` words: IPv6). Which table a key
 /// belongs to depends only on the key, so a group is never in two.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Tables<const C: usize, const W: usize> {
     /// Per column, the value kind of the tiny table (0 until seen, then 1 int, 2 IPv4, 3 text).
     kinds: [u8; MAX_GROUP_COLUMNS],
@@ -272,6 +273,17 @@ fn decode_tiny(words: &[u32], kinds: &[u8; MAX_GROUP_COLUMNS], columns: usize) -
         .collect()
 }
 
+impl<const C: usize, const W: usize> Default for Tables<C, W> {
+    fn default() -> Self {
+        Tables {
+            kinds: [0; MAX_GROUP_COLUMNS],
+            tiny: GroupMap::default(),
+            compact: GroupMap::default(),
+            wide: GroupMap::default(),
+        }
+    }
+}
+
 impl<const C: usize, const W: usize> Tables<C, W> {
     #[inline]
     fn add(&mut self, parts: &Parts, totals: &Totals) {
@@ -279,16 +291,23 @@ impl<const C: usize, const W: usize> Tables<C, W> {
         let mut c = [0u64; MAX_GROUP_COLUMNS];
         if encode_tiny(parts, &mut self.kinds, &mut t) {
             let key: [u32; C] = std::array::from_fn(|i| t[i]);
-            self.tiny.entry(key).or_default().add(totals);
+            self.tiny.add(key, *totals);
         } else if encode_compact(parts, &mut c) {
             let key: [u64; C] = std::array::from_fn(|i| c[i]);
-            self.compact.entry(key).or_default().add(totals);
+            self.compact.add(key, *totals);
         } else {
             let mut w = [0u64; WIDE_WORDS];
             encode_wide(parts, &mut w);
             let key: [u64; W] = std::array::from_fn(|i| w[i]);
-            self.wide.entry(key).or_default().add(totals);
+            self.wide.add(key, *totals);
         }
+    }
+
+    /// Inserts queued keys; before visiting groups.
+    fn flush(&mut self) {
+        self.tiny.flush();
+        self.compact.flush();
+        self.wide.flush();
     }
 
     fn len(&self) -> usize {
@@ -296,13 +315,13 @@ impl<const C: usize, const W: usize> Tables<C, W> {
     }
 
     fn for_each(&self, columns: usize, f: &mut dyn FnMut(Parts, &Totals)) {
-        for (k, t) in &self.tiny {
+        for (k, t) in self.tiny.iter() {
             f(decode_tiny(k, &self.kinds, columns), t);
         }
-        for (k, t) in &self.compact {
+        for (k, t) in self.compact.iter() {
             f(decode_compact(k, columns), t);
         }
-        for (k, t) in &self.wide {
+        for (k, t) in self.wide.iter() {
             f(decode_wide(k, columns), t);
         }
     }
@@ -315,13 +334,14 @@ impl<const C: usize, const W: usize> Tables<C, W> {
     }
 }
 
-/// Key sizes by the number of group columns (1, 2, up to 4, up to 8).
+/// Key sizes by the number of group columns (1, 2, up to 4, up to 8); boxed, as each holds
+/// its tables' insert queues (up to a few KiB).
 #[derive(Debug, Clone)]
 enum Groups {
-    One(Tables<1, 3>),
-    Two(Tables<2, 5>),
-    Four(Tables<4, 9>),
-    Eight(Tables<8, 17>),
+    One(Box<Tables<1, 3>>),
+    Two(Box<Tables<2, 5>>),
+    Four(Box<Tables<4, 9>>),
+    Eight(Box<Tables<8, 17>>),
 }
 
 macro_rules! each {
@@ -338,10 +358,10 @@ macro_rules! each {
 impl Groups {
     fn new(columns: usize) -> Groups {
         match columns {
-            0 | 1 => Groups::One(Tables::default()),
-            2 => Groups::Two(Tables::default()),
-            3 | 4 => Groups::Four(Tables::default()),
-            _ => Groups::Eight(Tables::default()),
+            0 | 1 => Groups::One(Box::default()),
+            2 => Groups::Two(Box::default()),
+            3 | 4 => Groups::Four(Box::default()),
+            _ => Groups::Eight(Box::default()),
         }
     }
 }
@@ -358,7 +378,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, other: &Totals) {
+    pub(crate) fn add(&mut self, other: &Totals) {
         self.records += other.records;
         self.packets += other.packets;
         self.bytes += other.bytes;
@@ -503,6 +523,8 @@ impl Aggregator {
     /// Adds another aggregator's groups (same columns) into this one. The smaller of the two
     /// is folded into the larger, whose table is kept.
     pub fn merge(&mut self, mut other: Aggregator) {
+        each!(&mut self.groups, t => t.flush());
+        each!(&mut other.groups, t => t.flush());
         if other.len() > self.len() {
             std::mem::swap(self, &mut other);
         }
@@ -535,10 +557,11 @@ impl Aggregator {
 
     /// The top `limit` groups (all with `None`) by `sort` descending, ties broken by the group
     /// values ascending (numbers numerically, addresses and text as text, `-` last).
-    pub fn finish(self, sort: SortKey, limit: Option<usize>) -> Vec<GroupRow> {
+    pub fn finish(mut self, sort: SortKey, limit: Option<usize>) -> Vec<GroupRow> {
         if limit == Some(0) {
             return Vec::new();
         }
+        each!(&mut self.groups, t => t.flush());
         // Only what can make the top `limit` is decoded: everything at or above the limit-th
         // sort value (found over a vector of the sort values alone, 8 bytes a group).
         let threshold = match limit {
