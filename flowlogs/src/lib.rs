@@ -24,6 +24,7 @@
 
 pub mod error;
 pub mod field;
+mod groupmap;
 pub mod parse;
 pub mod query;
 pub mod read;
@@ -34,7 +35,7 @@ pub mod vpc;
 
 pub use error::{BadLine, FormatError, ParseErrorKind, ParseRecordError, ReadError};
 pub use field::{Field, FieldKind, Format, ALL_FIELDS};
-pub use parse::{LineParser, Parsed};
+pub use parse::{LineKind, LineParser, Parsed};
 pub use record::{
     Action, FlowDirection, FlowRecord, Initiator, LogStatus, TcpFlags, TrafficPath, TrafficType,
     Value,

@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 
 use crate::error::{ParseErrorKind, ParseRecordError};
-use crate::field::{Field, Format};
+use crate::field::{Field, FieldKind, Format};
 use crate::record::{
     Action, FlowDirection, FlowRecord, LogStatus, TcpFlags, TrafficPath, TrafficType,
 };
@@ -23,6 +23,17 @@ pub enum Parsed<'a> {
     /// A VPC flow-log record (OK, NODATA or SKIPDATA).
     Record(FlowRecord<'a>),
     /// A transit-gateway (version 6) record: recognised, counted, not mixed in.
+    TransitGateway,
+    /// A blank line.
+    Blank,
+}
+
+/// What [`LineParser::parse_line_into`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    /// A VPC flow-log record, now in the caller's record.
+    Record,
+    /// A transit-gateway (version 6) record.
     TransitGateway,
     /// A blank line.
     Blank,
@@ -56,14 +67,118 @@ impl LineParser {
         line: &'a str,
         line_no: u64,
     ) -> Result<Parsed<'a>, ParseRecordError> {
-        let mut tokens = line.split_ascii_whitespace().peekable();
-        let Some(&first) = tokens.peek() else {
-            return Ok(Parsed::Blank);
-        };
-        if is_iso_timestamp(first) {
-            tokens.next();
+        let mut rec = FlowRecord::default();
+        Ok(match self.parse_line_into(line, line_no, &mut rec)? {
+            LineKind::Record => Parsed::Record(rec),
+            LineKind::TransitGateway => Parsed::TransitGateway,
+            LineKind::Blank => Parsed::Blank,
+        })
+    }
+
+    /// [`parse_line`](Self::parse_line) into a record the caller keeps (no copy of the record
+    /// per line): `rec` is reset, then filled when the line is a record.
+    ///
+    /// # Errors
+    ///
+    /// As [`LineParser::parse_line`].
+    pub fn parse_line_into<'a>(
+        &self,
+        line: &'a str,
+        line_no: u64,
+        rec: &mut FlowRecord<'a>,
+    ) -> Result<LineKind, ParseRecordError> {
+        *rec = FlowRecord::default();
+        let b = line.as_bytes();
+        let mut pos = skip_ws(b, 0);
+        if pos == b.len() {
+            return Ok(LineKind::Blank);
         }
-        self.parse_tokens(tokens, line_no)
+        let first_end = token_end(b, pos);
+        if is_iso_timestamp(&line[pos..first_end]) {
+            pos = first_end;
+        }
+        if self.format.is_transit_gateway() {
+            return Ok(match self.parse_tokens(Tokens { line, pos }, line_no)? {
+                Parsed::Record(r) => {
+                    *rec = r;
+                    LineKind::Record
+                }
+                Parsed::TransitGateway => LineKind::TransitGateway,
+                Parsed::Blank => LineKind::Blank,
+            });
+        }
+        // One pass over the bytes: numbers are parsed while their token is scanned; other
+        // tokens are cut out and handed to `set_field`.
+        let fields = self.format.fields();
+        for (i, field) in fields.iter().enumerate() {
+            pos = skip_ws(b, pos);
+            if pos == b.len() {
+                if i == 0 {
+                    return Ok(LineKind::Blank);
+                }
+                return Err(ParseRecordError {
+                    line: line_no,
+                    field: Some(field.clone()),
+                    kind: ParseErrorKind::TooFewFields {
+                        expected: fields.len(),
+                        found: i,
+                    },
+                    value: None,
+                });
+            }
+            if matches!(field.kind(), FieldKind::Int32 | FieldKind::Int64) {
+                let (n, end) = scan_u64(b, pos);
+                if end > pos && (end == b.len() || is_ws(b[end])) {
+                    if let Some(n) = n {
+                        match set_number(rec, field, n) {
+                            Ok(()) => {
+                                pos = end;
+                                continue;
+                            }
+                            Err(kind) => {
+                                return Err(ParseRecordError {
+                                    line: line_no,
+                                    field: Some(field.clone()),
+                                    kind,
+                                    value: Some(clip(&line[pos..end])),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            let end = token_end(b, pos);
+            let token = &line[pos..end];
+            pos = end;
+            if i == 1 && token == "TransitGateway" && rec.version == Some(6) {
+                return Ok(LineKind::TransitGateway);
+            }
+            if let Err(kind) = set_field(rec, field, token) {
+                return Err(ParseRecordError {
+                    line: line_no,
+                    field: Some(field.clone()),
+                    kind,
+                    value: Some(clip(token)),
+                });
+            }
+        }
+        let rest = Tokens { line, pos };
+        let extra = rest.count();
+        if extra > 0 {
+            return Err(ParseRecordError {
+                line: line_no,
+                field: None,
+                kind: ParseErrorKind::TooManyFields {
+                    expected: fields.len(),
+                    found: fields.len() + extra,
+                },
+                value: None,
+            });
+        }
+        if rec.version == Some(6) {
+            return Ok(LineKind::TransitGateway);
+        }
+        Ok(LineKind::Record)
     }
 
     /// Parses one record given as tokens (e.g. Parquet cells as text, `-` for null).
@@ -135,6 +250,104 @@ impl LineParser {
     }
 }
 
+/// ASCII whitespace, as `split_ascii_whitespace` has it.
+#[inline]
+fn is_ws(c: u8) -> bool {
+    c <= b' ' && matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0C')
+}
+
+#[inline]
+fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+    while pos < b.len() && is_ws(b[pos]) {
+        pos += 1;
+    }
+    pos
+}
+
+#[inline]
+fn token_end(b: &[u8], mut pos: usize) -> usize {
+    while pos < b.len() && !is_ws(b[pos]) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The whitespace-separated tokens of a line from `pos` on.
+struct Tokens<'a> {
+    line: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let b = self.line.as_bytes();
+        let start = skip_ws(b, self.pos);
+        if start == b.len() {
+            self.pos = start;
+            return None;
+        }
+        let end = token_end(b, start);
+        self.pos = end;
+        self.line.get(start..end)
+    }
+}
+
+/// The digits at `pos`: their value (`None` on overflow) and where they end.
+#[inline]
+fn scan_u64(b: &[u8], mut pos: usize) -> (Option<u64>, usize) {
+    let start = pos;
+    let mut n: u64 = 0;
+    let mut ok = true;
+    while let Some(&c) = b.get(pos) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d))) {
+            Some(v) => n = v,
+            None => ok = false,
+        }
+        pos += 1;
+    }
+    (((pos - start) <= 20 && ok).then_some(n), pos)
+}
+
+fn int<T: TryFrom<u64>>(n: u64) -> Result<T, ParseErrorKind> {
+    T::try_from(n).map_err(|_| ParseErrorKind::BadNumber)
+}
+
+/// Sets a number-valued field from its parsed value (the same checks as [`set_field`]).
+#[inline]
+fn set_number(rec: &mut FlowRecord<'_>, field: &Field, n: u64) -> Result<(), ParseErrorKind> {
+    match field {
+        Field::Version => rec.version = Some(int(n)?),
+        Field::Srcport => rec.srcport = Some(int(n)?),
+        Field::Dstport => rec.dstport = Some(int(n)?),
+        Field::Protocol => rec.protocol = Some(int(n)?),
+        Field::Packets => rec.packets = Some(n),
+        Field::Bytes => rec.bytes = Some(n),
+        Field::Start => rec.start = Some(time_of(int(n)?)),
+        Field::End => rec.end = Some(time_of(int(n)?)),
+        Field::TcpFlags => rec.tcp_flags = Some(TcpFlags::from_bits_retain(int(n)?)),
+        Field::TrafficPath => rec.traffic_path = Some(TrafficPath::from_code(int(n)?)),
+        Field::EncryptionStatus => rec.encryption_status = Some(int(n)?),
+        // Not a number field: cannot happen (the caller checks the kind); refuse rather than
+        // drop the value.
+        _ => return Err(ParseErrorKind::BadValue),
+    }
+    Ok(())
+}
+
+fn time_of(n: i64) -> i64 {
+    if n >= MS_THRESHOLD {
+        n / 1000
+    } else {
+        n
+    }
+}
+
 fn clip(token: &str) -> String {
     let mut end = token.len().min(64);
     while !token.is_char_boundary(end) {
@@ -176,8 +389,7 @@ fn num<T: TryFrom<u64>>(token: &str) -> Result<T, ParseErrorKind> {
 }
 
 fn time(token: &str) -> Result<i64, ParseErrorKind> {
-    let n: i64 = num(token)?;
-    Ok(if n >= MS_THRESHOLD { n / 1000 } else { n })
+    Ok(time_of(num(token)?))
 }
 
 fn addr(token: &str) -> Result<IpAddr, ParseErrorKind> {
@@ -356,5 +568,94 @@ mod tests {
             assert_eq!(fast_ipv4(t.as_bytes()).map(Into::into), std, "{t}");
             assert_eq!(addr(t).ok(), t.parse::<IpAddr>().ok(), "{t}");
         }
+    }
+
+    /// The one-pass line parser agrees with the token parser (`split_ascii_whitespace` then
+    /// `set_field` per token) on lines made of valid, odd and broken tokens in every field of
+    /// the full format, with any whitespace between them: same record, or the same error.
+    #[test]
+    fn one_pass_parser_agrees_with_token_parser() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let header: Vec<&str> = crate::field::ALL_FIELDS.iter().map(|f| f.name()).collect();
+        let parser = LineParser::new(Format::from_header(&header.join(" ")).unwrap());
+        let token = prop_oneof![
+            Just("-".to_owned()),
+            (0u64..70_000).prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            Just("184467440737095516150".to_owned()),
+            Just("000000000000000000007".to_owned()),
+            Just("1700000000123".to_owned()),
+            Just("10.0.0.1".to_owned()),
+            Just("2001:db8::1".to_owned()),
+            Just("ACCEPT".to_owned()),
+            Just("OK".to_owned()),
+            Just("IPv4".to_owned()),
+            Just("egress".to_owned()),
+            Just("TransitGateway".to_owned()),
+            "[0-9a-z.:-]{1,12}",
+            "[0-9]{1,3}[a-z]",
+        ];
+        let sep = prop_oneof![
+            Just(" ".to_owned()),
+            Just("  ".to_owned()),
+            Just("\t".to_owned()),
+            Just(" \x0c".to_owned()),
+        ];
+        let n = header.len();
+        // Mostly a value the field accepts, so that whole records come out too.
+        let valid = |f: &Field| -> Vec<String> {
+            let v: &[&str] = match f {
+                Field::Srcaddr | Field::Dstaddr | Field::PktSrcaddr | Field::PktDstaddr => {
+                    &["10.0.0.1", "2001:db8::1", "255.255.255.255", "-"]
+                }
+                Field::Action => &["ACCEPT", "REJECT", "-"],
+                Field::LogStatus => &["OK", "NODATA", "SKIPDATA"],
+                Field::Type => &["IPv4", "IPv6", "EFA"],
+                Field::FlowDirection => &["ingress", "egress"],
+                Field::Version => &["2", "5", "11"],
+                _ if f.kind() == FieldKind::Int32 => &["0", "6", "17", "255", "-"],
+                _ if f.kind() == FieldKind::Int64 => {
+                    &["0", "443", "1700000000", "1700000000123", "-"]
+                }
+                _ => &["eni-0a1b2c", "123456789012", "-", "us-east-1"],
+            };
+            v.iter().map(|t| (*t).to_owned()).collect()
+        };
+        let per_field: Vec<_> = crate::field::ALL_FIELDS
+            .iter()
+            .map(|f| {
+                prop_oneof![
+                    49 => proptest::sample::select(valid(f)),
+                    1 => token.clone(),
+                ]
+            })
+            .collect();
+        let tokens = prop_oneof![
+            4 => per_field,
+            1 => proptest::collection::vec(token, n - 2..n + 2),
+        ];
+        let line = (tokens, proptest::collection::vec(sep, n + 2)).prop_map(|(tokens, seps)| {
+            let mut line = String::new();
+            for (t, s) in tokens.iter().zip(&seps) {
+                line.push_str(s);
+                line.push_str(t);
+            }
+            line
+        });
+        let records = std::cell::Cell::new(0u32);
+        let mut runner = TestRunner::new(Config::with_cases(2000));
+        runner
+            .run(&line, |line| {
+                let one_pass = parser.parse_line(&line, 7);
+                let tokens = parser.parse_tokens(line.split_ascii_whitespace(), 7);
+                if matches!(one_pass, Ok(Parsed::Record(_))) {
+                    records.set(records.get() + 1);
+                }
+                prop_assert_eq!(one_pass, tokens);
+                Ok(())
+            })
+            .unwrap();
+        assert!(records.get() > 100, "only {} whole records", records.get());
     }
 }

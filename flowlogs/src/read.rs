@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use crate::error::{BadLine, ParseErrorKind, ParseRecordError, ReadError};
 use crate::field::Format;
-use crate::parse::{LineParser, Parsed};
+use crate::parse::{LineKind, LineParser, Parsed};
 use crate::record::{FlowRecord, LogStatus};
 
 /// An error from a [`RecordSink`], passed through as [`ReadError::Sink`].
@@ -736,25 +736,27 @@ fn worker<S: RecordSink>(
                 Err(_) => break,
             }
         };
-        for (this, raw) in (block.first_line..).zip(block.bytes.split(|&b| b == b'\n')) {
-            let Ok(text) = std::str::from_utf8(raw) else {
-                let err = ParseRecordError {
-                    line: this,
-                    field: None,
-                    kind: ParseErrorKind::NotUtf8,
-                    value: None,
-                };
-                bad(&block.path, err, &opts, &mut sink, &mut stats)?;
-                continue;
-            };
-            let text = text.strip_suffix('\r').unwrap_or(text);
-            match block.parser.parse_line(text, this) {
-                Ok(parsed) => deliver(parsed, &block.info, &mut sink, &mut stats)?,
-                Err(err) => {
-                    if Format::from_header(text).is_ok_and(|f| &f == block.parser.format()) {
+        // One UTF-8 check for the whole block (the common case); line by line only when it
+        // fails, to name the bad lines.
+        {
+            let mut rec = FlowRecord::default();
+            if let Ok(text) = std::str::from_utf8(&block.bytes) {
+                for (this, line) in (block.first_line..).zip(text.split('\n')) {
+                    parse_block_line(&block, line, &mut rec, this, &opts, &mut sink, &mut stats)?;
+                }
+            } else {
+                for (this, raw) in (block.first_line..).zip(block.bytes.split(|&b| b == b'\n')) {
+                    let Ok(line) = std::str::from_utf8(raw) else {
+                        let err = ParseRecordError {
+                            line: this,
+                            field: None,
+                            kind: ParseErrorKind::NotUtf8,
+                            value: None,
+                        };
+                        bad(&block.path, err, &opts, &mut sink, &mut stats)?;
                         continue;
-                    }
-                    bad(&block.path, err, &opts, &mut sink, &mut stats)?;
+                    };
+                    parse_block_line(&block, line, &mut rec, this, &opts, &mut sink, &mut stats)?;
                 }
             }
         }
@@ -763,6 +765,37 @@ fn worker<S: RecordSink>(
         let _ = back.send(bytes);
     }
     Ok((sink, stats))
+}
+
+/// One line of a block, without its `\n`.
+fn parse_block_line<'b, S: RecordSink>(
+    block: &'b Block,
+    line: &'b str,
+    rec: &mut FlowRecord<'b>,
+    line_no: u64,
+    opts: &ReadOptions,
+    sink: &mut S,
+    stats: &mut ReadStats,
+) -> Result<(), ReadError> {
+    let text = line.strip_suffix('\r').unwrap_or(line);
+    match block.parser.parse_line_into(text, line_no, rec) {
+        Ok(LineKind::Record) => {
+            fill_from_path(rec, &block.info);
+            stats.count(rec);
+            sink.record(rec).map_err(ReadError::Sink)
+        }
+        Ok(LineKind::TransitGateway) => {
+            stats.transit_gateway += 1;
+            Ok(())
+        }
+        Ok(LineKind::Blank) => Ok(()),
+        Err(err) => {
+            if Format::from_header(text).is_ok_and(|f| &f == block.parser.format()) {
+                return Ok(());
+            }
+            bad(&block.path, err, opts, sink, stats)
+        }
+    }
 }
 
 /// Whether a gzip file's decompressed text starts with `{` or `[` (CloudWatch JSON).
