@@ -580,6 +580,34 @@ mod tests {
         }
     }
 
+    /// From the fuzz target `flow_reassembly`: in pass-through mode, a segment far ahead with
+    /// the memory budget exhausted reports the gap up to it, but its own bytes are refused
+    /// (counted as dropped) and fall inside the next gap, which starts where the first ended.
+    #[test]
+    fn gap_with_refused_bytes_moves_the_stream_on() {
+        let mut r = Reassembler::new();
+        let mut budget = MemoryBudget::new(256);
+        r.syn(99);
+        assert_eq!(
+            r.segment(1, 100, &[1; 3], 3, 64, None, &mut budget)
+                .data
+                .len(),
+            3
+        );
+        r.set_pass_through(&mut budget);
+        budget.used = budget.limit; // other connections hold the whole budget
+        let d = r.segment(2, 100 + 253, &[2; 2], 2, 64, None, &mut budget);
+        assert_eq!(d.gap, Some((3, 250)));
+        assert_eq!(d.offset, 253);
+        assert!(d.data.is_empty());
+        assert_eq!(r.stats().dropped_bytes, 2);
+        assert!(budget.refused > 0);
+        let d = r.segment(3, 100 + 1024, &[3; 1], 1, 64, None, &mut budget);
+        assert_eq!(d.gap, Some((253, 771)));
+        assert_eq!(d.offset, 1024);
+        assert_eq!(r.stats().gaps, 2);
+    }
+
     #[test]
     fn pass_through_delivers_from_the_segment_and_still_orders() {
         let mut r = Reassembler::new();
