@@ -264,8 +264,29 @@ fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// The end of the token starting at `pos`: the first whitespace byte after it, or the end.
+/// Eight bytes at a time: `(w - 0x21..) & !w & 0x80..` flags the bytes below `!` (the lowest
+/// flag is exact: a borrow only runs upwards from a flagged byte), and the first such byte is
+/// the end when it is whitespace (other control bytes belong to the token).
 #[inline]
 fn token_end(b: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    while let Some(chunk) = b.get(pos..pos + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(word);
+        let low = w.wrapping_sub(ONES * 0x21) & !w & (ONES * 0x80);
+        if low == 0 {
+            pos += 8;
+            continue;
+        }
+        let i = pos + (low.trailing_zeros() / 8) as usize;
+        if is_ws(b[i]) {
+            return i;
+        }
+        pos = i + 1;
+    }
     while pos < b.len() && !is_ws(b[pos]) {
         pos += 1;
     }

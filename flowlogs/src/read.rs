@@ -741,8 +741,14 @@ fn worker<S: RecordSink>(
         {
             let mut rec = FlowRecord::default();
             if let Ok(text) = std::str::from_utf8(&block.bytes) {
-                for (this, line) in (block.first_line..).zip(text.split('\n')) {
+                let mut start = 0;
+                let mut this = block.first_line;
+                for nl in memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]) {
+                    // `\n` is ASCII: both ends are character boundaries.
+                    let line = text.get(start..nl).unwrap_or_default();
                     parse_block_line(&block, line, &mut rec, this, &opts, &mut sink, &mut stats)?;
+                    start = nl + 1;
+                    this += 1;
                 }
             } else {
                 for (this, raw) in (block.first_line..).zip(block.bytes.split(|&b| b == b'\n')) {
@@ -760,9 +766,8 @@ fn worker<S: RecordSink>(
                 }
             }
         }
-        let mut bytes = block.bytes;
-        bytes.clear();
-        let _ = back.send(bytes);
+        // Sent back with its length: the reader overwrites it without zeroing it again.
+        let _ = back.send(block.bytes);
     }
     Ok((sink, stats))
 }
@@ -864,22 +869,29 @@ fn feed_file<S: RecordSink>(
     let mut reported = 0;
     let mut eof = false;
     while !eof {
+        // A recycled block keeps its length, so `resize` below zeroes only what was never
+        // written.
         let mut buf = back
             .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BLOCK + 4096));
-        buf.clear();
-        buf.append(&mut carry);
+            .unwrap_or_else(|_| Vec::with_capacity(BLOCK + 65536));
+        let mut len = carry.len();
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
+        buf[..len].copy_from_slice(&carry);
+        carry.clear();
         // Fill up to BLOCK bytes.
-        while buf.len() < BLOCK {
-            let start = buf.len();
-            buf.resize(BLOCK.max(start + 65536), 0);
+        while len < BLOCK {
+            let start = len;
+            if buf.len() < BLOCK.max(start + 65536) {
+                buf.resize(BLOCK.max(start + 65536), 0);
+            }
             match input.read(&mut buf[start..]) {
                 Ok(0) => {
-                    buf.truncate(start);
                     eof = true;
                     break;
                 }
-                Ok(n) => buf.truncate(start + n),
+                Ok(n) => len = start + n,
                 Err(e) => {
                     buf.truncate(start);
                     eof = true;
@@ -905,13 +917,14 @@ fn feed_file<S: RecordSink>(
                 }
             }
         }
+        buf.truncate(len);
         let now = counter.get();
         progress(now - reported);
         stats.bytes += now - reported;
         reported = now;
         // Keep the unfinished last line for the next block.
         if !eof {
-            match buf.iter().rposition(|&b| b == b'\n') {
+            match memchr::memrchr(b'\n', &buf) {
                 Some(p) => carry.extend_from_slice(&buf[p + 1..]),
                 None => {
                     // A line longer than a block: keep growing it.
@@ -928,7 +941,7 @@ fn feed_file<S: RecordSink>(
             continue;
         }
         let mut first_line = line_no;
-        line_no += buf.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        line_no += memchr::memchr_iter(b'\n', &buf).count() as u64 + 1;
         if parser.is_none() {
             // The format: this file's header line, or the given one.
             let skip_blank = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
