@@ -742,13 +742,12 @@ fn worker<S: RecordSink>(
             let mut rec = FlowRecord::default();
             if let Ok(text) = std::str::from_utf8(&block.bytes) {
                 let mut start = 0;
-                let mut this = block.first_line;
-                for nl in memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]) {
+                let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+                for (this, nl) in (block.first_line..).zip(ends) {
                     // `\n` is ASCII: both ends are character boundaries.
                     let line = text.get(start..nl).unwrap_or_default();
                     parse_block_line(&block, line, &mut rec, this, &opts, &mut sink, &mut stats)?;
                     start = nl + 1;
-                    this += 1;
                 }
             } else {
                 for (this, raw) in (block.first_line..).zip(block.bytes.split(|&b| b == b'\n')) {
