@@ -11,6 +11,7 @@
 mod input;
 mod pcap;
 mod pcapng;
+mod readahead;
 mod record;
 
 use std::fmt;
@@ -26,6 +27,7 @@ use flate2::read::MultiGzDecoder;
 use self::input::{Backing, CountingReader, Input, StreamBuf};
 use self::pcap::{PcapParser, FILE_HEADER_LEN};
 use self::pcapng::{hex, is_pcapng, NgParser};
+use self::readahead::ReadAhead;
 use self::record::{Step, MAX_RECORD_LEN};
 use crate::error::CaptureError;
 use crate::packet::PacketRef;
@@ -188,11 +190,12 @@ impl FileSource {
             return Err(open_err(io::Error::other("is a directory")));
         }
         let total = meta.is_file().then_some(meta.len());
-        Self::stream(
+        Self::stream_ahead(
             path.to_path_buf(),
             path.to_path_buf(),
             Box::new(file),
             total,
+            true,
         )
     }
 
@@ -248,7 +251,26 @@ impl FileSource {
         reader: Box<dyn Read + Send>,
         total: Option<u64>,
     ) -> Result<Self, CaptureError> {
+        Self::stream_ahead(path, name, reader, total, false)
+    }
+
+    /// [`stream`](Self::stream); with `ahead`, a gzip file is read and decompressed on a thread
+    /// of its own, a few MiB ahead ([`ReadAhead`]). Files only: a thread blocked on a pipe or a
+    /// terminal would outlive the source. Plain files are read directly: reading ahead gained
+    /// about 5 % wall time there and cost a third more CPU time (`flows` on 560 MB), while
+    /// decompression in parallel gains 12-15 % wall time.
+    fn stream_ahead(
+        path: PathBuf,
+        name: PathBuf,
+        reader: Box<dyn Read + Send>,
+        total: Option<u64>,
+        ahead: bool,
+    ) -> Result<Self, CaptureError> {
         let raw_read = Arc::new(AtomicU64::new(0));
+        let io_err = |name: &PathBuf| {
+            let name = name.clone();
+            move |source| CaptureError::Io { path: name, source }
+        };
         let counted = Box::new(CountingReader::new(reader, Arc::clone(&raw_read)));
         let mut plain = StreamBuf::new(counted, MAX_RECORD_LEN);
         if let Err(source) = plain.fill(2) {
@@ -260,7 +282,12 @@ impl FileSource {
         // Gzip: decompress the bytes already buffered, then the rest of the reader.
         let (head, rest) = plain.into_parts();
         let gz = MultiGzDecoder::new(io::Cursor::new(head).chain(rest));
-        let mut unzipped = StreamBuf::new(Box::new(gz), MAX_RECORD_LEN);
+        let gz: Box<dyn Read + Send> = if ahead {
+            Box::new(ReadAhead::spawn(gz).map_err(io_err(&name))?)
+        } else {
+            Box::new(gz)
+        };
+        let mut unzipped = StreamBuf::new(gz, MAX_RECORD_LEN);
         if let Err(source) = unzipped.fill(PROBE_LEN) {
             return Err(CaptureError::Gzip {
                 path: name,
