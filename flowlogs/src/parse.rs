@@ -116,15 +116,7 @@ impl LineParser {
                 if i == 0 {
                     return Ok(LineKind::Blank);
                 }
-                return Err(ParseRecordError {
-                    line: line_no,
-                    field: Some(field.clone()),
-                    kind: ParseErrorKind::TooFewFields {
-                        expected: fields.len(),
-                        found: i,
-                    },
-                    value: None,
-                });
+                return Err(too_few(line_no, field, fields.len(), i));
             }
             if matches!(field.kind(), FieldKind::Int32 | FieldKind::Int64) {
                 let (n, end) = scan_u64(b, pos);
@@ -209,15 +201,7 @@ impl LineParser {
                 if i == 0 {
                     return Ok(Parsed::Blank);
                 }
-                return Err(ParseRecordError {
-                    line: line_no,
-                    field: Some(field.clone()),
-                    kind: ParseErrorKind::TooFewFields {
-                        expected: fields.len(),
-                        found: i,
-                    },
-                    value: None,
-                });
+                return Err(too_few(line_no, field, fields.len(), i));
             };
             if i == 1 && token == "TransitGateway" && rec.version == Some(6) {
                 return Ok(Parsed::TransitGateway);
@@ -247,6 +231,15 @@ impl LineParser {
             return Ok(Parsed::TransitGateway);
         }
         Ok(Parsed::Record(rec))
+    }
+}
+
+fn too_few(line: u64, field: &Field, expected: usize, found: usize) -> ParseRecordError {
+    ParseRecordError {
+        line,
+        field: Some(field.clone()),
+        kind: ParseErrorKind::TooFewFields { expected, found },
+        value: None,
     }
 }
 

@@ -238,19 +238,26 @@ impl Input {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    /// A reader that hands out at most `chunk` bytes per call.
-    struct Trickle {
-        data: Vec<u8>,
-        pos: usize,
-        chunk: usize,
+    /// A reader that hands out at most `chunk` bytes per call, then fails with `err` (if set)
+    /// instead of ending.
+    pub(in crate::file) struct Trickle {
+        pub(in crate::file) data: Vec<u8>,
+        pub(in crate::file) pos: usize,
+        pub(in crate::file) chunk: usize,
+        pub(in crate::file) err: Option<io::ErrorKind>,
     }
 
     impl Read for Trickle {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             let n = buf.len().min(self.chunk).min(self.data.len() - self.pos);
+            if n == 0 && !buf.is_empty() {
+                if let Some(kind) = self.err {
+                    return Err(io::Error::new(kind, "cut"));
+                }
+            }
             buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
             self.pos += n;
             Ok(n)
@@ -263,6 +270,7 @@ mod tests {
                 data,
                 pos: 0,
                 chunk,
+                err: None,
             }),
             max,
         ))

@@ -125,29 +125,8 @@ impl Drop for ReadAhead {
 
 #[cfg(test)]
 mod tests {
+    use super::super::input::tests::Trickle;
     use super::*;
-
-    /// Hands out `chunk` bytes per call, then fails with `err` (if any) instead of ending.
-    struct Trickle {
-        data: Vec<u8>,
-        pos: usize,
-        chunk: usize,
-        err: Option<io::ErrorKind>,
-    }
-
-    impl Read for Trickle {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(self.chunk).min(self.data.len() - self.pos);
-            if n == 0 {
-                if let Some(kind) = self.err {
-                    return Err(io::Error::new(kind, "cut"));
-                }
-            }
-            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-            self.pos += n;
-            Ok(n)
-        }
-    }
 
     fn data(len: usize) -> Vec<u8> {
         (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
