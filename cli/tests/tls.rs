@@ -152,6 +152,7 @@ fn tls13_phases_in_jsonl() {
     assert_eq!(r["ja3"], "f146948b4a599d4d7ddf071b74696983");
     assert_eq!(r["ja3s"], "15af977ce25de452b96affa2addb1036");
     assert_eq!(r["key_share_groups"], serde_json::json!(["x25519"]));
+    assert!(r["retry_key_share_groups"].is_null(), "no retry: {r}");
     assert_eq!(r["server_key_share_group"], "x25519");
     assert_eq!(r["transport"], "tcp");
     assert!(r.get("server_certs").is_none(), "TLS 1.3 encrypts them");

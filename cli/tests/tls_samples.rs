@@ -150,9 +150,10 @@ fn hello_retry_request() {
     assert_eq!(p[order[2]].1, "client");
     // The server's group (s_server -groups X25519) = tshark's 29 in frames 6 and 9.
     assert_eq!(r["server_key_share_group"], "x25519");
-    // The key shares of the FIRST ClientHello (frame 4: 23 = secp256r1); the retried
-    // ClientHello (frame 8) carries x25519, which the record does not list.
+    // The key shares of the FIRST ClientHello (frame 4: 23 = secp256r1), and those of the
+    // retried ClientHello (frame 8: 29 = x25519) apart.
     assert_eq!(r["key_share_groups"], json!(["secp256r1"]));
+    assert_eq!(r["retry_key_share_groups"], json!(["x25519"]));
     assert_eq!(r["client_status"], "tls");
     assert_eq!(r["server_status"], "tls");
     assert!(r["alerts"].is_null(), "{r}");

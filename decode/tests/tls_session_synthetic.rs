@@ -126,9 +126,16 @@ fn hello_retry_request_and_pq_groups() {
     feed(&mut s, S, &record(22, &hrr), 2).unwrap();
     feed(&mut s, S, &record(20, &[1]), 2).unwrap();
     // Second ClientHello: different SNI, must not replace the first one's fingerprint data.
+    // Its key share: x25519 (0x001d), the group the HelloRetryRequest asked for.
+    let mut share = vec![0x00, 0x24, 0x00, 0x1d, 0x00, 0x20];
+    share.extend_from_slice(&[9; 32]);
     let ch2 = client_hello(
         &[7; 32],
-        &[sni_ext(b"other.example"), (0x2b, vec![2, 3, 4])],
+        &[
+            sni_ext(b"other.example"),
+            (0x2b, vec![2, 3, 4]),
+            (0x33, share),
+        ],
     );
     feed(&mut s, C, &record(20, &[1]), 3).unwrap();
     feed(&mut s, C, &record(22, &ch2), 3).unwrap();
@@ -159,6 +166,7 @@ fn hello_retry_request_and_pq_groups() {
     assert_eq!(sum.offered_versions.as_slice(), &[0x0304, 0x0303]);
     assert_eq!(sum.negotiated_version, Some(ProtocolVersion::TLS1_3));
     assert_eq!(sum.key_share_groups.as_slice(), &[0x11ec, 0x001d]);
+    assert_eq!(sum.retry_key_share_groups.as_slice(), &[0x001d]);
     let names: Vec<_> = sum
         .supported_groups
         .iter()

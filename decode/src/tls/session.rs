@@ -421,6 +421,10 @@ pub struct TlsSummary {
     pub supported_groups: ArrayVec<u16, MAX_LIST>,
     /// Groups of the client's key shares (wire order, first [`MAX_LIST`]).
     pub key_share_groups: ArrayVec<u16, MAX_LIST>,
+    /// Groups of the key shares in the ClientHello sent after a HelloRetryRequest (wire
+    /// order, first [`MAX_LIST`]; empty without a retry). The fingerprints and the lists above
+    /// stay those of the first ClientHello.
+    pub retry_key_share_groups: ArrayVec<u16, MAX_LIST>,
     /// The server's key-share group (TLS 1.3), or the group a HelloRetryRequest asked for.
     pub server_key_share_group: Option<u16>,
     /// JA3 of the first ClientHello.
@@ -1145,7 +1149,18 @@ impl TlsSession {
     fn client_hello(&mut self, dir: Dir, body: &[u8], scratch: &mut Scratch<'_>) {
         self.summary.client_hellos = self.summary.client_hellos.saturating_add(1);
         if self.summary.client_hellos > 1 {
-            return; // Only the first ClientHello is fingerprinted.
+            // Only the first ClientHello is fingerprinted; the retried one after a
+            // HelloRetryRequest shows which group the client gave in to.
+            if self.summary.client_hellos == 2 && self.summary.hello_retry {
+                match ClientHello::parse(body) {
+                    Ok(ch) => {
+                        self.summary.retry_key_share_groups =
+                            ch.key_share_groups().take(MAX_LIST).collect();
+                    }
+                    Err(_) => self.malformed(dir),
+                }
+            }
+            return;
         }
         let Ok(ch) = ClientHello::parse(body) else {
             self.malformed(dir);
