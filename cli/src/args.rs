@@ -183,6 +183,11 @@ pub(crate) struct FlowsArgs {
     #[arg(long, value_name = "N", default_value_t = 1 << 18,
           value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub(crate) max_flows: u64,
+    /// Threads for a capture file (plain pcap or pcapng; not standard input, gzip or
+    /// `--format parquet`): connections are split between them by address pair, output is
+    /// deterministic. Default: the number of CPUs, at most 4; 1 reads on one thread.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub(crate) threads: Option<u16>,
     /// A BPF filter expression, as tcpdump takes it (compiled by libpcap).
     #[arg(
         value_name = "FILTER",
@@ -199,6 +204,11 @@ pub(crate) struct TlsArgs {
     pub(crate) input: InputArgs,
     #[command(flatten)]
     pub(crate) out: RecordOutArgs,
+    /// Threads for a capture file (plain pcap or pcapng; not standard input, gzip or
+    /// `--format parquet`): connections are split between them by address pair, output is
+    /// deterministic. Default: the number of CPUs, at most 4; 1 reads on one thread.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub(crate) threads: Option<u16>,
     /// A BPF filter expression, as tcpdump takes it (compiled by libpcap).
     #[arg(
         value_name = "FILTER",

@@ -173,8 +173,6 @@ fn missing_interface_is_an_error_naming_it() {
 
 #[test]
 fn broken_pipe_is_not_an_error() {
-    use std::io::Read;
-    use std::process::Stdio;
     // Far more output than a pipe buffers, so flowsleuth is still writing when the reader goes.
     let path = std::env::temp_dir().join(format!("flowsleuth-pipe-{}.pcap", std::process::id()));
     let cfg = samplegen::big::BigConfig {
@@ -182,17 +180,7 @@ fn broken_pipe_is_not_an_error() {
         seed: 1,
     };
     samplegen::big::write_file(&path, &cfg, false).unwrap();
-    let mut child = common::flowsleuth()
-        .args(["read", "-r", path.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 1];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
+    let out = common::close_after_first_byte(&["read", "-r", path.to_str().unwrap()]);
     std::fs::remove_file(&path).unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);

@@ -46,6 +46,24 @@ pub(crate) fn run(args: &[&str]) -> Output {
     flowsleuth().args(args).output().expect("flowsleuth runs")
 }
 
+/// Runs flowsleuth with `args`, reads the first byte of its output and closes the pipe: a
+/// reader that goes away early (`| head`).
+pub(crate) fn close_after_first_byte(args: &[&str]) -> Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = flowsleuth()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("flowsleuth runs");
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    child.wait_with_output().expect("flowsleuth ends")
+}
+
 /// Parses JSON lines.
 pub(crate) fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(stdout)

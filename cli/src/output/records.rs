@@ -139,6 +139,22 @@ impl<W: Write> RecordWriter<W> {
         })
     }
 
+    /// The output format.
+    pub(crate) fn format(&self) -> RecordFormat {
+        self.format
+    }
+
+    /// Never writes a header (a worker's share of an output whose header is written once,
+    /// elsewhere).
+    pub(crate) fn skip_header(&mut self) {
+        self.header_done = true;
+    }
+
+    /// Writes records already formatted by another writer of the same format.
+    pub(crate) fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
     /// Writes the header (CSV, table) if not written yet; called for empty outputs too.
     pub(crate) fn header<R: Row>(&mut self) -> io::Result<()> {
         if self.header_done {

@@ -32,6 +32,8 @@ use crate::output::rows::{is_tls_record, tls_dir, FlowRow, TlsRow};
 use crate::output::Tally;
 use crate::progress;
 
+mod sharded;
+
 /// Which records are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
@@ -49,7 +51,14 @@ pub(crate) fn run_flows(args: &FlowsArgs) -> anyhow::Result<()> {
         max_flows: usize::try_from(args.max_flows).unwrap_or(usize::MAX),
         ..FlowConfig::default()
     };
-    run(Mode::Flows, config, &args.input, &args.out, &args.filter)
+    run(
+        Mode::Flows,
+        config,
+        &args.input,
+        &args.out,
+        &args.filter,
+        args.threads.map(usize::from),
+    )
 }
 
 /// Runs `tls`.
@@ -60,6 +69,7 @@ pub(crate) fn run_tls(args: &TlsArgs) -> anyhow::Result<()> {
         &args.input,
         &args.out,
         &args.filter,
+        args.threads.map(usize::from),
     )
 }
 
@@ -75,6 +85,7 @@ fn run(
     input: &InputArgs,
     out_args: &RecordOutArgs,
     filter_words: &[String],
+    threads: Option<usize>,
 ) -> anyhow::Result<()> {
     let config = FlowConfig {
         reassemble: Some(reassemble_all),
@@ -97,27 +108,16 @@ fn run(
         None => (Box::new(stdout()), None),
     };
     let format = out_args.format;
-    let writer = match mode {
-        Mode::Flows => RecordWriter::new::<FlowRow<'_>>(out, format, parquet_file),
-        Mode::Tls => RecordWriter::new::<TlsRow<'_>>(out, format, parquet_file),
-    }
-    .context("cannot start the output")?;
-    let mut engine = Engine {
-        table: FlowTable::new(config),
-        emit: Emitter {
-            mode,
-            sessions: HashMap::new(),
-            quic: HashMap::new(),
-            quic_keys: HashSet::new(),
-            out: writer,
-            error: None,
-            deferred: None,
-            tls_records: 0,
-        },
-        scratch: Box::new(Ja4Scratch::new()),
-        skipped: 0,
-    };
+    let writer = new_writer(mode, out, format, parquet_file).context("cannot start the output")?;
     let expr = filter_expr(filter_words);
+    if let Some(path) = sharded::eligible(input, format, threads)? {
+        let run = sharded::run(mode, config, path, expr.as_deref(), writer, threads);
+        return match (&out_args.output, run) {
+            (Some(out), Err(e)) => Err(e.context(format!("cannot write {}", out.display()))),
+            (_, r) => r,
+        };
+    }
+    let mut engine = Engine::new(mode, config, writer);
     let mut tally = Tally::default();
     let result = match (&input.file, &input.interface) {
         (Some(path), _) => from_file(path, expr.as_deref(), &mut engine, &mut tally),
@@ -128,7 +128,7 @@ fn run(
     let finished = engine.finish();
     let mut err = io::stderr().lock();
     tally.write_summary(&mut err, expr.is_some())?;
-    engine.write_summary(&mut err)?;
+    engine.summary().write(&mut err, mode)?;
     if let Some(path) = &out_args.output {
         finished.with_context(|| format!("cannot write {}", path.display()))?;
     } else {
@@ -261,10 +261,28 @@ mod live {
     }
 }
 
+/// A record writer over any output.
+type Writer = RecordWriter<Box<dyn Write>>;
+
+fn new_writer(
+    mode: Mode,
+    out: Box<dyn Write>,
+    format: RecordFormat,
+    parquet_file: Option<File>,
+) -> io::Result<Writer> {
+    match mode {
+        Mode::Flows => RecordWriter::new::<FlowRow<'_>>(out, format, parquet_file),
+        Mode::Tls => RecordWriter::new::<TlsRow<'_>>(out, format, parquet_file),
+    }
+}
+
 /// The flow table, the TLS sessions and the record writer.
 struct Engine {
     table: FlowTable,
     emit: Emitter,
+    /// With `Some((k, n))` only the connections of shard `k` of `n` are tracked (see
+    /// [`sharded`]); packets of other shards are skipped before the table.
+    shard: Option<(usize, usize)>,
     /// `tls` only: packets that cannot belong to a TLS or QUIC connection (not TCP; UDP that
     /// is neither a QUIC long-header packet nor on a connection that began with one), not
     /// tracked at all.
@@ -409,16 +427,41 @@ fn nanos(ts: capture::Timestamp) -> Nanos {
 }
 
 impl Engine {
+    fn new(mode: Mode, config: FlowConfig, out: Writer) -> Engine {
+        Engine {
+            table: FlowTable::new(config),
+            emit: Emitter {
+                mode,
+                sessions: HashMap::new(),
+                quic: HashMap::new(),
+                quic_keys: HashSet::new(),
+                out,
+                error: None,
+                deferred: None,
+                tls_records: 0,
+            },
+            shard: None,
+            scratch: Box::new(Ja4Scratch::new()),
+            skipped: 0,
+        }
+    }
+
     /// One packet through the table and, for reassembled bytes, the TLS session.
     fn packet(&mut self, pkt: &PacketRef<'_>, tally: &mut Tally) -> anyhow::Result<()> {
         let decoded = decode::decode(pkt.link, pkt.data);
         tally.count_decoded(pkt, &decoded);
+        if let Some((k, n)) = self.shard {
+            if sharded::shard_of(&decoded, n) != k {
+                return Ok(());
+            }
+        }
         let ts = nanos(pkt.ts);
         let Self {
             table,
             emit,
             scratch,
             skipped,
+            ..
         } = self;
         if emit.mode == Mode::Tls && !emit.may_carry_tls(&decoded) {
             *skipped += 1;
@@ -525,10 +568,85 @@ impl Engine {
         Ok(())
     }
 
-    /// The closing summary: flows, TLS sessions and every cap hit.
-    fn write_summary<W: Write>(&self, w: &mut W) -> io::Result<()> {
-        let c: &FlowCounters = self.table.counters();
-        if self.emit.mode == Mode::Tls {
+    /// [`finish`](Self::finish) for a shard: the connections still open, sorted by first
+    /// frame, each with its record as `take` hands it out (written by this engine's writer).
+    fn finish_tail(
+        &mut self,
+        mut take: impl FnMut(&mut Engine) -> anyhow::Result<Vec<u8>>,
+    ) -> anyhow::Result<Vec<(u64, FlowId, Vec<u8>)>> {
+        self.emit.deferred = Some(Vec::new());
+        self.table.finish(&mut self.emit);
+        let mut rest = self.emit.deferred.take().unwrap_or_default();
+        rest.sort_by_key(|r| (r.first_frame, r.id));
+        let mut out = Vec::with_capacity(rest.len());
+        for r in &rest {
+            self.emit.emit(r);
+            let bytes = take(self)?;
+            if !bytes.is_empty() {
+                out.push((r.first_frame, r.id, bytes));
+            }
+        }
+        if let Some(e) = self.emit.error.take() {
+            return Err(e.into());
+        }
+        Ok(out)
+    }
+
+    /// The numbers of the closing summary.
+    fn summary(&self) -> Summary {
+        Summary {
+            counters: *self.table.counters(),
+            max_flows: self.table.config().max_flows,
+            skipped: self.skipped,
+            tls_records: self.emit.tls_records,
+            written: self.emit.out.written,
+        }
+    }
+}
+
+/// What the closing summary says: flows, TLS sessions and every cap hit.
+#[derive(Clone, Copy, Debug, Default)]
+struct Summary {
+    counters: FlowCounters,
+    max_flows: usize,
+    skipped: u64,
+    tls_records: u64,
+    written: u64,
+}
+
+impl Summary {
+    /// Adds another shard's numbers (the flow cap is the caller's to set).
+    fn add(&mut self, o: &Summary) {
+        let (c, d) = (&mut self.counters, &o.counters);
+        for (x, y) in [
+            (&mut c.packets, d.packets),
+            (&mut c.unattributed, d.unattributed),
+            (&mut c.created, d.created),
+            (&mut c.ended, d.ended),
+            (&mut c.closed, d.closed),
+            (&mut c.reused, d.reused),
+            (&mut c.timed_out, d.timed_out),
+            (&mut c.evicted, d.evicted),
+            (&mut c.end_of_input, d.end_of_input),
+            (&mut c.peak_flows, d.peak_flows),
+            (&mut c.reassembly_dropped_bytes, d.reassembly_dropped_bytes),
+            (
+                &mut c.reassembly_memory_refused,
+                d.reassembly_memory_refused,
+            ),
+            (&mut c.reassembly_gaps, d.reassembly_gaps),
+            (&mut c.overlap_conflicts, d.overlap_conflicts),
+        ] {
+            *x += y;
+        }
+        self.skipped += o.skipped;
+        self.tls_records += o.tls_records;
+        self.written += o.written;
+    }
+
+    fn write<W: Write>(&self, w: &mut W, mode: Mode) -> io::Result<()> {
+        let c = &self.counters;
+        if mode == Mode::Tls {
             writeln!(
                 w,
                 "{} packets skipped (neither TCP nor QUIC: no TLS there)",
@@ -543,10 +661,10 @@ impl Engine {
             c.closed,
             c.timed_out,
             c.evicted,
-            self.table.config().max_flows,
+            self.max_flows,
             c.end_of_input,
-            self.emit.tls_records,
-            self.emit.out.written
+            self.tls_records,
+            self.written
         )?;
         writeln!(
             w,
