@@ -6,6 +6,9 @@
 #   bash benches/e2e-flows.sh [PACKETS]     (default 1000000; needs ndpiReader, tshark, GNU time)
 #
 # Best of RUNS (default 3) for each command; tshark runs once (it is the slow peer).
+# flowsleuth runs with its default threads (on 2 cores: two workers, each reading the whole
+# file and tracking half of the connections) and again with --threads 1; ndpiReader and tshark
+# read a file on one thread.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,8 +42,11 @@ measure() {
     printf '%-12s %8.2f s %10d KiB  %s\n' "$name" "$best" "$best_rss" "$*"
 }
 
+# Default threads (the CPUs, at most 4: connections split between workers), then one thread.
 measure flows  "$RUNS" $FS flows -r "$BIG" --format jsonl
 measure tls    "$RUNS" $FS tls -r "$BIG" --format jsonl
+measure flows1 "$RUNS" $FS flows -r "$BIG" --format jsonl --threads 1
+measure tls1   "$RUNS" $FS tls -r "$BIG" --format jsonl --threads 1
 measure ndpi   "$RUNS" ndpiReader -q -i "$BIG"
 measure tshark 1       tshark -n -r "$BIG" -Y "tls.handshake.type == 1" -T fields -e tls.handshake.extensions_server_name
 
@@ -52,3 +58,4 @@ echo "ratios (higher = flowsleuth faster):"
 echo "  flows vs ndpiReader:  $(ratio flows ndpi) (target >= 10x); peak RSS $(pct flows ndpi) of ndpiReader's (target <= 10%)"
 echo "  tls   vs ndpiReader:  $(ratio tls ndpi); peak RSS $(pct tls ndpi) of ndpiReader's"
 echo "  tls   vs tshark SNI:  $(ratio tls tshark) (target >= 50x)"
+echo "  one thread: flows $(ratio flows1 ndpi), tls $(ratio tls1 ndpi) vs ndpiReader (ndpiReader uses one)"
