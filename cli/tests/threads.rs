@@ -163,3 +163,43 @@ fn broken_pipe_with_threads_is_not_an_error() {
     assert!(out.status.success(), "{err}");
     assert!(!err.contains("flowsleuth:"), "{err}");
 }
+
+/// With `-o`, an input error still names the capture and its frame, not the output file, with
+/// any thread count.
+#[test]
+fn input_errors_name_the_capture_with_an_output_file() {
+    let file = common::sample("corrupt-record.pcap");
+    let dir = std::env::temp_dir();
+    let errors: Vec<String> = [1, 2]
+        .iter()
+        .map(|threads| {
+            let out_file = dir.join(format!(
+                "flowsleuth-o-{threads}-{}.jsonl",
+                std::process::id()
+            ));
+            let out = flowsleuth()
+                .args([
+                    "flows",
+                    "-r",
+                    file.to_str().unwrap(),
+                    "--format",
+                    "jsonl",
+                    "-o",
+                ])
+                .arg(&out_file)
+                .args(["--threads", &threads.to_string()])
+                .output()
+                .unwrap();
+            assert!(!out.status.success());
+            std::fs::remove_file(&out_file).unwrap();
+            let err = String::from_utf8(out.stderr).unwrap();
+            err.lines().last().unwrap().to_owned()
+        })
+        .collect();
+    assert!(
+        errors[0].contains("corrupt-record.pcap: frame 6"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(errors[0], errors[1]);
+}

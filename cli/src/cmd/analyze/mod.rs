@@ -111,11 +111,15 @@ fn run(
     let writer = new_writer(mode, out, format, parquet_file).context("cannot start the output")?;
     let expr = filter_expr(filter_words);
     if let Some(path) = sharded::eligible(input, format, threads)? {
-        let run = sharded::run(mode, config, path, expr.as_deref(), writer, threads);
-        return match (&out_args.output, run) {
-            (Some(out), Err(e)) => Err(e.context(format!("cannot write {}", out.display()))),
-            (_, r) => r,
-        };
+        let output = out_args.output.as_deref();
+        return sharded::run(
+            mode,
+            config,
+            path,
+            expr.as_deref(),
+            (writer, output),
+            threads,
+        );
     }
     let mut engine = Engine::new(mode, config, writer);
     let mut tally = Tally::default();

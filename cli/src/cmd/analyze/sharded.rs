@@ -136,9 +136,16 @@ pub(super) fn run(
     config: FlowConfig,
     path: &Path,
     expr: Option<&str>,
-    mut out: Writer,
+    (mut out, out_path): (Writer, Option<&Path>),
     threads: Option<usize>,
 ) -> anyhow::Result<()> {
+    // Output errors name the output file (`-o`); input errors name the capture.
+    let write_err = |e: io::Error| -> anyhow::Error {
+        match out_path {
+            Some(p) => anyhow::Error::new(e).context(format!("cannot write {}", p.display())),
+            None => e.into(),
+        }
+    };
     let n = resolve(threads).max(2);
     let shard_config = FlowConfig {
         max_flows: config.max_flows.div_ceil(n).max(1),
@@ -157,9 +164,10 @@ pub(super) fn run(
     let bar = progress::bytes_bar(total);
     let format = out.format();
     match mode {
-        Mode::Flows => out.header::<super::FlowRow<'_>>()?,
-        Mode::Tls => out.header::<super::TlsRow<'_>>()?,
+        Mode::Flows => out.header::<super::FlowRow<'_>>(),
+        Mode::Tls => out.header::<super::TlsRow<'_>>(),
     }
+    .map_err(write_err)?;
     let mut write_error: Option<io::Error> = None;
     let mut ends = Vec::new();
     std::thread::scope(|scope| {
@@ -205,7 +213,7 @@ pub(super) fn run(
     });
     bar.finish_and_clear();
     if let Some(e) = write_error {
-        return Err(e.into());
+        return Err(write_err(e));
     }
     let mut summary = Summary::default();
     let mut tally = None;
@@ -236,9 +244,9 @@ pub(super) fn run(
     summary.max_flows = config.max_flows;
     tail.sort_by_key(|(first, id, _)| (*first, *id));
     for (_, _, bytes) in &tail {
-        out.write_raw(bytes)?;
+        out.write_raw(bytes).map_err(write_err)?;
     }
-    out.flush()?;
+    out.flush().map_err(write_err)?;
     let mut err = io::stderr().lock();
     if let Some(t) = tally {
         t.write_summary(&mut err, expr.is_some())?;
