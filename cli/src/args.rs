@@ -185,7 +185,8 @@ pub(crate) struct FlowsArgs {
     pub(crate) max_flows: u64,
     /// Threads for a capture file (plain pcap or pcapng; not standard input, gzip or
     /// `--format parquet`): connections are split between them by address pair, output is
-    /// deterministic. Default: the number of CPUs, at most 4; 1 reads on one thread.
+    /// deterministic. Default: the number of CPUs, at most 4, for files of 32 MiB or more;
+    /// 1 reads on one thread.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub(crate) threads: Option<u16>,
     /// A BPF filter expression, as tcpdump takes it (compiled by libpcap).
@@ -206,7 +207,8 @@ pub(crate) struct TlsArgs {
     pub(crate) out: RecordOutArgs,
     /// Threads for a capture file (plain pcap or pcapng; not standard input, gzip or
     /// `--format parquet`): connections are split between them by address pair, output is
-    /// deterministic. Default: the number of CPUs, at most 4; 1 reads on one thread.
+    /// deterministic. Default: the number of CPUs, at most 4, for files of 32 MiB or more;
+    /// 1 reads on one thread.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub(crate) threads: Option<u16>,
     /// A BPF filter expression, as tcpdump takes it (compiled by libpcap).

@@ -75,6 +75,14 @@ fn check(cmd: &str, file: &Path, extra: &[&str]) {
 
 #[test]
 fn same_records_as_one_thread_on_every_sample() {
+    // Without --threads a small file is read on one thread.
+    let out = common::run(&[
+        "flows",
+        "-r",
+        common::sample("tls12-sni.pcap").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success() && !err.contains(" threads"), "{err}");
     for file in sample_files() {
         check("flows", &file, &[]);
         check("tls", &file, &[]);

@@ -41,6 +41,9 @@ const BATCH: u64 = 4096;
 const AHEAD: usize = 16;
 /// Threads by default: the CPUs, at most this many (each worker reads the whole file).
 const DEFAULT_MAX: usize = 4;
+/// Without `--threads`, smaller files are read on one thread (threads would save little, and
+/// one thread writes records in the order connections ended).
+const DEFAULT_MIN_BYTES: u64 = 32 << 20;
 
 /// The number of threads to use: `--threads`, else the CPUs (at most [`DEFAULT_MAX`]).
 fn resolve(threads: Option<usize>) -> usize {
@@ -52,7 +55,8 @@ fn resolve(threads: Option<usize>) -> usize {
 }
 
 /// The file to read with several threads, when the input allows it (a plain pcap or pcapng
-/// file, a text output format, two threads or more); `None` for one thread.
+/// file, a text output format, two threads or more, and without `--threads` a file of at
+/// least [`DEFAULT_MIN_BYTES`]); `None` for one thread.
 pub(super) fn eligible(
     input: &InputArgs,
     format: RecordFormat,
@@ -73,7 +77,8 @@ pub(super) fn eligible(
         FileFormat::Pcap { gzip, .. } | FileFormat::PcapNg { gzip } => gzip,
         _ => true,
     };
-    Ok((!gzip).then_some(path))
+    let small = source.total_bytes().is_none_or(|n| n < DEFAULT_MIN_BYTES);
+    Ok((!gzip && (threads.is_some() || !small)).then_some(path))
 }
 
 /// Which of `n` shards a packet's connection belongs to; shard 0 for packets without a
