@@ -93,3 +93,51 @@ pub(crate) fn require(program: &str) -> bool {
     eprintln!("SKIPPED: {program} is not installed; install it to run this test");
     false
 }
+
+/// tshark `-T fields` lines (`-Y filter`, one `-e` per field, `options` before them), split
+/// on tabs. A failing tshark fails the test.
+pub(crate) fn tshark_fields(
+    file: &Path,
+    options: &[&str],
+    filter: &str,
+    fields: &[&str],
+) -> Vec<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r")
+        .arg(file)
+        .args(options)
+        .args(["-Y", filter, "-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect()
+}
+
+/// IANA names of the suites the samples use (tshark gives numbers).
+pub(crate) fn suite_name(hex: &str) -> &'static str {
+    match hex {
+        "0x1301" => "TLS_AES_128_GCM_SHA256",
+        "0x1302" => "TLS_AES_256_GCM_SHA384",
+        "0xc030" => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        other => panic!("add {other} to suite_name"),
+    }
+}
+
+/// Version names as flowsleuth prints them, from tshark's numbers.
+pub(crate) fn version_name(hex: &str) -> &'static str {
+    match hex {
+        "0x0303" => "TLS 1.2",
+        "0x0304" => "TLS 1.3",
+        other => panic!("unexpected version {other}"),
+    }
+}

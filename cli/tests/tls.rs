@@ -7,10 +7,15 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
-use common::{flowsleuth, json_lines, sample, sample_files};
+use common::{
+    flowsleuth, json_lines, sample, sample_files, suite_name, tshark_fields, version_name,
+};
 use serde_json::Value;
+
+/// tshark options for these captures: reassemble out-of-order TCP segments too, so that a
+/// handshake sent out of order (as in the split-ClientHello sample) is still decoded.
+const OUT_OF_ORDER: &[&str] = &["-o", "tcp.reassemble_out_of_order:TRUE"];
 
 fn tls_out(file: &Path, format: &str) -> Vec<u8> {
     let out = flowsleuth()
@@ -24,42 +29,6 @@ fn tls_out(file: &Path, format: &str) -> Vec<u8> {
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
-}
-
-/// tshark `-T fields` lines, split on tabs.
-fn tshark_fields(file: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r")
-        .arg(file)
-        .args(["-o", "tcp.reassemble_out_of_order:TRUE", "-Y", filter])
-        .args(["-T", "fields"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("tshark runs");
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| l.split('\t').map(str::to_owned).collect())
-        .collect()
-}
-
-/// IANA names of the suites the samples use (the oracle gives numbers).
-fn suite_name(hex: &str) -> &'static str {
-    match hex {
-        "0x1301" => "TLS_AES_128_GCM_SHA256",
-        "0x1302" => "TLS_AES_256_GCM_SHA384",
-        "0xc030" => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        other => panic!("add {other} to suite_name"),
-    }
-}
-
-fn version_name(hex: &str) -> &'static str {
-    match hex {
-        "0x0303" => "TLS 1.2",
-        "0x0304" => "TLS 1.3",
-        other => panic!("unexpected version {other}"),
-    }
 }
 
 #[test]
@@ -78,6 +47,7 @@ fn sni_version_cipher_match_tshark() {
         let mut theirs: BTreeMap<u64, (String, String, String)> = BTreeMap::new();
         for f in tshark_fields(
             &file,
+            OUT_OF_ORDER,
             "tls.handshake.type==1",
             &["tcp.srcport", "tls.handshake.extensions_server_name"],
         ) {
@@ -85,6 +55,7 @@ fn sni_version_cipher_match_tshark() {
         }
         for f in tshark_fields(
             &file,
+            OUT_OF_ORDER,
             "tls.handshake.type==2",
             &[
                 "tcp.dstport",
@@ -502,6 +473,7 @@ fn quic_client_initial() {
     if common::require("tshark") {
         let sni = tshark_fields(
             &file,
+            OUT_OF_ORDER,
             "tls.handshake.type==1",
             &["tls.handshake.extensions_server_name"],
         );
@@ -530,6 +502,7 @@ fn offered_cipher_lists_match_tshark() {
         // what is checked is the list itself (order, completeness), not the spelling.
         let theirs: BTreeMap<u64, Vec<String>> = tshark_fields(
             &file,
+            OUT_OF_ORDER,
             "tls.handshake.type==1",
             &["tcp.srcport", "tls.handshake.ciphersuite"],
         )

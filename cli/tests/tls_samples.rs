@@ -11,10 +11,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::{flowsleuth, json_lines, sample};
+use common::{flowsleuth, json_lines, sample, suite_name, tshark_fields, version_name};
 use serde_json::{json, Value};
 
 /// `flowsleuth tls --format jsonl -r NAME`, one JSON value per record.
@@ -62,44 +59,6 @@ fn frames_of(r: &Value, phase: &str) -> Vec<u64> {
         .filter(|(p, _, _)| p == phase)
         .map(|(_, _, f)| f)
         .collect()
-}
-
-/// tshark `-T fields` lines, split on tabs.
-fn tshark_fields(file: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(file).args(["-Y", filter, "-T", "fields"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("tshark runs");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| l.split('\t').map(str::to_owned).collect())
-        .collect()
-}
-
-/// IANA names of the suites these samples use (the oracle gives numbers).
-fn suite_name(hex: &str) -> &'static str {
-    match hex {
-        "0x1301" => "TLS_AES_128_GCM_SHA256",
-        "0x1302" => "TLS_AES_256_GCM_SHA384",
-        "0xc030" => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        other => panic!("add {other} to suite_name"),
-    }
-}
-
-fn version_name(hex: &str) -> &'static str {
-    match hex {
-        "0x0303" => "TLS 1.2",
-        "0x0304" => "TLS 1.3",
-        other => panic!("unexpected version {other}"),
-    }
 }
 
 /// The random of a HelloRetryRequest (RFC 8446 §4.1.3): SHA-256("HelloRetryRequest").
@@ -312,6 +271,7 @@ fn new_samples_match_tshark() {
         };
         let hellos = tshark_fields(
             &file,
+            &[],
             "tls.handshake.type==1",
             &[
                 "tcp.srcport",
@@ -327,6 +287,7 @@ fn new_samples_match_tshark() {
         let mut server_hellos = 0;
         for f in tshark_fields(
             &file,
+            &[],
             "tls.handshake.type==2",
             &[
                 "tcp.dstport",
