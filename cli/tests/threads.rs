@@ -126,9 +126,9 @@ fn same_records_as_one_thread_on_a_large_capture() {
     std::fs::remove_file(&path).unwrap();
 }
 
-/// gzip and standard input are read on one thread (the summary line says how many).
+/// gzip, standard input and named pipes are read on one thread (the first line says how many).
 #[test]
-fn gzip_and_stdin_take_one_thread() {
+fn gzip_stdin_and_pipes_take_one_thread() {
     let path = big_capture("gzip");
     let gz = path.with_extension("pcap.gz");
     let bytes = std::fs::read(&path).unwrap();
@@ -141,6 +141,42 @@ fn gzip_and_stdin_take_one_thread() {
     assert!(err(&plain).contains("2 threads"), "{}", err(&plain));
     assert!(!err(&zipped).contains("2 threads"), "{}", err(&zipped));
     assert_eq!(sorted_lines(&plain), sorted_lines(&zipped));
+    // A named pipe (as `-r <(zcat x.pcap.gz)` gives): read once, on one thread, nothing lost.
+    let fifo = path.with_extension("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let child = flowsleuth()
+        .args([
+            "flows",
+            "-r",
+            fifo.to_str().unwrap(),
+            "--threads",
+            "2",
+            "--format",
+            "jsonl",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Written from another thread: flowsleuth's output must be read meanwhile.
+    let writer = {
+        let (fifo, bytes) = (fifo.clone(), bytes.clone());
+        std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+    };
+    let from_fifo = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    std::fs::remove_file(&fifo).unwrap();
+    assert!(from_fifo.status.success(), "{}", err(&from_fifo));
+    assert!(
+        !err(&from_fifo).contains("2 threads"),
+        "{}",
+        err(&from_fifo)
+    );
+    assert_eq!(sorted_lines(&from_fifo), sorted_lines(&plain));
     let piped = flowsleuth()
         .args(["flows", "-r", "-", "--threads", "2", "--format", "jsonl"])
         .stdin(std::fs::File::open(&path).unwrap())

@@ -55,8 +55,8 @@ fn resolve(threads: Option<usize>) -> usize {
 }
 
 /// The file to read with several threads, when the input allows it (a plain pcap or pcapng
-/// file, a text output format, two threads or more, and without `--threads` a file of at
-/// least [`DEFAULT_MIN_BYTES`]); `None` for one thread.
+/// file (a regular file, not a pipe), a text output format, two threads or more, and
+/// without `--threads` a file of at least [`DEFAULT_MIN_BYTES`]); `None` for one thread.
 pub(super) fn eligible(
     input: &InputArgs,
     format: RecordFormat,
@@ -68,7 +68,15 @@ pub(super) fn eligible(
     if resolve(threads) < 2 || format == RecordFormat::Parquet || path.as_os_str() == "-" {
         return Ok(None);
     }
-    // A file that cannot be opened is reported by the one-thread path, as before.
+    // Regular files only: a pipe (`-r <(zcat ...)`) can be read once, and opening it here to
+    // look at its format would eat its first bytes. A file that cannot be opened is reported
+    // by the one-thread path, as before.
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
+    if !meta.is_file() || (threads.is_none() && meta.len() < DEFAULT_MIN_BYTES) {
+        return Ok(None);
+    }
     let Ok(source) = read::open(path) else {
         return Ok(None);
     };
@@ -77,8 +85,7 @@ pub(super) fn eligible(
         FileFormat::Pcap { gzip, .. } | FileFormat::PcapNg { gzip } => gzip,
         _ => true,
     };
-    let small = source.total_bytes().is_none_or(|n| n < DEFAULT_MIN_BYTES);
-    Ok((!gzip && (threads.is_some() || !small)).then_some(path))
+    Ok((!gzip).then_some(path))
 }
 
 /// Which of `n` shards a packet's connection belongs to; shard 0 for packets without a
