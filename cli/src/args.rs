@@ -162,28 +162,14 @@ pub(crate) struct RecordOutArgs {
     pub(crate) output: Option<PathBuf>,
 }
 
-/// `flowsleuth flows`.
+/// What `flows` and `tls` share: input, output, threads and the filter.
 #[derive(Debug, Args)]
-pub(crate) struct FlowsArgs {
+pub(crate) struct AnalyzeArgs {
     #[command(flatten)]
     pub(crate) input: InputArgs,
     #[command(flatten)]
     pub(crate) out: RecordOutArgs,
-    /// Seconds without a packet after which a TCP connection ends (Zeek's default: 300).
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
-    pub(crate) idle_timeout_tcp: u64,
-    /// Seconds without a packet after which a UDP flow ends (Zeek's default: 60).
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub(crate) idle_timeout_udp: u64,
-    /// Seconds without a packet after which an ICMP or other-protocol flow ends (default: 60).
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub(crate) idle_timeout_other: u64,
-    /// Most connections tracked at once; at the cap the least recently seen one is ended
-    /// early (end reason `evicted`).
-    #[arg(long, value_name = "N", default_value_t = 1 << 18,
-          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    pub(crate) max_flows: u64,
-    /// Threads for a capture file (plain pcap or pcapng; not standard input, gzip or
+    /// Threads for a capture file (plain pcap or pcapng; not standard input, pipes, gzip or
     /// `--format parquet`): connections are split between them by address pair, output is
     /// deterministic. Default: the number of CPUs, at most 4, for files of 32 MiB or more;
     /// 1 reads on one thread.
@@ -198,26 +184,32 @@ pub(crate) struct FlowsArgs {
     pub(crate) filter: Vec<String>,
 }
 
+/// `flowsleuth flows`.
+#[derive(Debug, Args)]
+pub(crate) struct FlowsArgs {
+    #[command(flatten)]
+    pub(crate) common: AnalyzeArgs,
+    /// Seconds without a packet after which a TCP connection ends (Zeek's default: 300).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub(crate) idle_timeout_tcp: u64,
+    /// Seconds without a packet after which a UDP flow ends (Zeek's default: 60).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub(crate) idle_timeout_udp: u64,
+    /// Seconds without a packet after which an ICMP or other-protocol flow ends (default: 60).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub(crate) idle_timeout_other: u64,
+    /// Most connections tracked at once; at the cap the least recently seen one is ended
+    /// early (end reason `evicted`).
+    #[arg(long, value_name = "N", default_value_t = 1 << 18,
+          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub(crate) max_flows: u64,
+}
+
 /// `flowsleuth tls`.
 #[derive(Debug, Args)]
 pub(crate) struct TlsArgs {
     #[command(flatten)]
-    pub(crate) input: InputArgs,
-    #[command(flatten)]
-    pub(crate) out: RecordOutArgs,
-    /// Threads for a capture file (plain pcap or pcapng; not standard input, gzip or
-    /// `--format parquet`): connections are split between them by address pair, output is
-    /// deterministic. Default: the number of CPUs, at most 4, for files of 32 MiB or more;
-    /// 1 reads on one thread.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
-    pub(crate) threads: Option<u16>,
-    /// A BPF filter expression, as tcpdump takes it (compiled by libpcap).
-    #[arg(
-        value_name = "FILTER",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub(crate) filter: Vec<String>,
+    pub(crate) common: AnalyzeArgs,
 }
 
 /// Joins the filter words as tcpdump does (`tcp port 443` may come as one or three words).

@@ -25,7 +25,7 @@ use decode::tls::{
     TlsSession, TlsSummary,
 };
 
-use crate::args::{filter_expr, FlowsArgs, InputArgs, RecordFormat, RecordOutArgs, TlsArgs};
+use crate::args::{filter_expr, AnalyzeArgs, FlowsArgs, RecordFormat, TlsArgs};
 use crate::cmd::{read, stdout};
 use crate::output::records::RecordWriter;
 use crate::output::rows::{is_tls_record, tls_dir, FlowRow, TlsRow};
@@ -51,26 +51,12 @@ pub(crate) fn run_flows(args: &FlowsArgs) -> anyhow::Result<()> {
         max_flows: usize::try_from(args.max_flows).unwrap_or(usize::MAX),
         ..FlowConfig::default()
     };
-    run(
-        Mode::Flows,
-        config,
-        &args.input,
-        &args.out,
-        &args.filter,
-        args.threads.map(usize::from),
-    )
+    run(Mode::Flows, config, &args.common)
 }
 
 /// Runs `tls`.
 pub(crate) fn run_tls(args: &TlsArgs) -> anyhow::Result<()> {
-    run(
-        Mode::Tls,
-        FlowConfig::default(),
-        &args.input,
-        &args.out,
-        &args.filter,
-        args.threads.map(usize::from),
-    )
+    run(Mode::Tls, FlowConfig::default(), &args.common)
 }
 
 /// Random SipHash keys for the flow table, from std's per-process random state.
@@ -79,14 +65,9 @@ fn random_seed() -> (u64, u64) {
     (state.hash_one(0x5eed_u64), state.hash_one(0xf10e_u64))
 }
 
-fn run(
-    mode: Mode,
-    config: FlowConfig,
-    input: &InputArgs,
-    out_args: &RecordOutArgs,
-    filter_words: &[String],
-    threads: Option<usize>,
-) -> anyhow::Result<()> {
+fn run(mode: Mode, config: FlowConfig, args: &AnalyzeArgs) -> anyhow::Result<()> {
+    let (input, out_args) = (&args.input, &args.out);
+    let (filter_words, threads) = (&args.filter, args.threads.map(usize::from));
     let config = FlowConfig {
         reassemble: Some(reassemble_all),
         hash_seed: random_seed(),
