@@ -91,16 +91,9 @@ fn run(mode: Mode, config: FlowConfig, args: &AnalyzeArgs) -> anyhow::Result<()>
     let format = out_args.format;
     let writer = new_writer(mode, out, format, parquet_file).context("cannot start the output")?;
     let expr = filter_expr(filter_words);
-    if let Some(path) = sharded::eligible(input, format, threads)? {
+    if let Some(plan) = sharded::eligible(input, format, threads) {
         let output = out_args.output.as_deref();
-        return sharded::run(
-            mode,
-            config,
-            path,
-            expr.as_deref(),
-            (writer, output),
-            threads,
-        );
+        return sharded::run(mode, config, &plan, expr.as_deref(), (writer, output));
     }
     let mut engine = Engine::new(mode, config, writer);
     let mut tally = Tally::default();
@@ -258,6 +251,14 @@ fn new_writer(
     match mode {
         Mode::Flows => RecordWriter::new::<FlowRow<'_>>(out, format, parquet_file),
         Mode::Tls => RecordWriter::new::<TlsRow<'_>>(out, format, parquet_file),
+    }
+}
+
+/// Writes the header of `mode`'s records (CSV, table), if not written yet.
+fn write_header(out: &mut Writer, mode: Mode) -> io::Result<()> {
+    match mode {
+        Mode::Flows => out.header::<FlowRow<'_>>(),
+        Mode::Tls => out.header::<TlsRow<'_>>(),
     }
 }
 
@@ -534,17 +535,10 @@ impl Engine {
 
     /// Ends every connection and flushes the output.
     fn finish(&mut self) -> anyhow::Result<()> {
-        self.emit.deferred = Some(Vec::new());
-        self.table.finish(&mut self.emit);
-        let mut rest = self.emit.deferred.take().unwrap_or_default();
-        rest.sort_by_key(|r| (r.first_frame, r.id));
-        for r in &rest {
+        for r in &self.end_all() {
             self.emit.emit(r);
         }
-        let header = match self.emit.mode {
-            Mode::Flows => self.emit.out.header::<FlowRow<'_>>(),
-            Mode::Tls => self.emit.out.header::<TlsRow<'_>>(),
-        };
+        let header = write_header(&mut self.emit.out, self.emit.mode);
         if let Some(e) = self.emit.error.take() {
             return Err(e.into());
         }
@@ -553,16 +547,22 @@ impl Engine {
         Ok(())
     }
 
+    /// Ends every connection still open and returns their records, sorted by first frame.
+    fn end_all(&mut self) -> Vec<FlowRecord> {
+        self.emit.deferred = Some(Vec::new());
+        self.table.finish(&mut self.emit);
+        let mut rest = self.emit.deferred.take().unwrap_or_default();
+        rest.sort_by_key(|r| (r.first_frame, r.id));
+        rest
+    }
+
     /// [`finish`](Self::finish) for a shard: the connections still open, sorted by first
     /// frame, each with its record as `take` hands it out (written by this engine's writer).
     fn finish_tail(
         &mut self,
         mut take: impl FnMut(&mut Engine) -> anyhow::Result<Vec<u8>>,
     ) -> anyhow::Result<Vec<(u64, FlowId, Vec<u8>)>> {
-        self.emit.deferred = Some(Vec::new());
-        self.table.finish(&mut self.emit);
-        let mut rest = self.emit.deferred.take().unwrap_or_default();
-        rest.sort_by_key(|r| (r.first_frame, r.id));
+        let rest = self.end_all();
         let mut out = Vec::with_capacity(rest.len());
         for r in &rest {
             self.emit.emit(r);

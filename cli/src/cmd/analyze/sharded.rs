@@ -54,38 +54,49 @@ fn resolve(threads: Option<usize>) -> usize {
     })
 }
 
-/// The file to read with several threads, when the input allows it (a plain pcap or pcapng
+/// How to read a capture with several threads: what [`eligible`] found.
+pub(super) struct Plan<'a> {
+    path: &'a Path,
+    /// Worker threads (2 or more).
+    threads: usize,
+    /// The file's format, for the first line on standard error.
+    format_name: String,
+    /// The file's size, for the progress bar.
+    total: Option<u64>,
+}
+
+/// The plan to read the input with several threads, when it allows it (a plain pcap or pcapng
 /// file (a regular file, not a pipe), a text output format, two threads or more, and
 /// without `--threads` a file of at least [`DEFAULT_MIN_BYTES`]); `None` for one thread.
 pub(super) fn eligible(
     input: &InputArgs,
     format: RecordFormat,
     threads: Option<usize>,
-) -> anyhow::Result<Option<&Path>> {
-    let Some(path) = input.file.as_deref() else {
-        return Ok(None);
-    };
-    if resolve(threads) < 2 || format == RecordFormat::Parquet || path.as_os_str() == "-" {
-        return Ok(None);
+) -> Option<Plan<'_>> {
+    let path = input.file.as_deref()?;
+    let n = resolve(threads);
+    if n < 2 || format == RecordFormat::Parquet || path.as_os_str() == "-" {
+        return None;
     }
     // Regular files only: a pipe (`-r <(zcat ...)`) can be read once, and opening it here to
     // look at its format would eat its first bytes. A file that cannot be opened is reported
     // by the one-thread path, as before.
-    let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(None);
-    };
+    let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() || (threads.is_none() && meta.len() < DEFAULT_MIN_BYTES) {
-        return Ok(None);
+        return None;
     }
-    let Ok(source) = read::open(path) else {
-        return Ok(None);
-    };
+    let source = read::open(path).ok()?;
     // Unknown future formats: one thread.
     let gzip = match source.format() {
         FileFormat::Pcap { gzip, .. } | FileFormat::PcapNg { gzip } => gzip,
         _ => true,
     };
-    Ok((!gzip).then_some(path))
+    (!gzip).then(|| Plan {
+        path,
+        threads: n,
+        format_name: source.format().to_string(),
+        total: source.total_bytes(),
+    })
 }
 
 /// Which of `n` shards a packet's connection belongs to; shard 0 for packets without a
@@ -142,14 +153,13 @@ enum Msg {
     },
 }
 
-/// Runs `mode` over `path` with `threads` workers, writing to `out`.
+/// Runs `mode` over the plan's file with its workers, writing to `out`.
 pub(super) fn run(
     mode: Mode,
     config: FlowConfig,
-    path: &Path,
+    plan: &Plan<'_>,
     expr: Option<&str>,
     (mut out, out_path): (Writer, Option<&Path>),
-    threads: Option<usize>,
 ) -> anyhow::Result<()> {
     // Output errors name the output file (`-o`); input errors name the capture.
     let write_err = |e: io::Error| -> anyhow::Error {
@@ -158,28 +168,21 @@ pub(super) fn run(
             None => e.into(),
         }
     };
-    let n = resolve(threads).max(2);
+    let (path, n) = (plan.path, plan.threads);
     let shard_config = FlowConfig {
         max_flows: config.max_flows.div_ceil(n).max(1),
         reassembly_memory_limit: config.reassembly_memory_limit.div_ceil(n),
         ..config
     };
-    let (format_name, total) = {
-        let source = read::open(path)?;
-        (source.format().to_string(), source.total_bytes())
-    };
     writeln!(
         io::stderr().lock(),
-        "reading from file {}, {format_name}, {n} threads",
-        path.display()
+        "reading from file {}, {}, {n} threads",
+        path.display(),
+        plan.format_name
     )?;
-    let bar = progress::bytes_bar(total);
+    let bar = progress::bytes_bar(plan.total);
     let format = out.format();
-    match mode {
-        Mode::Flows => out.header::<super::FlowRow<'_>>(),
-        Mode::Tls => out.header::<super::TlsRow<'_>>(),
-    }
-    .map_err(write_err)?;
+    super::write_header(&mut out, mode).map_err(write_err)?;
     let mut write_error: Option<io::Error> = None;
     let mut ends = Vec::new();
     std::thread::scope(|scope| {
