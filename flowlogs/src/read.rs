@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use crate::error::{BadLine, ParseErrorKind, ParseRecordError, ReadError};
 use crate::field::Format;
-use crate::parse::{LineKind, LineParser, Parsed};
+use crate::parse::{LineKind, LineParser};
 use crate::record::{FlowRecord, LogStatus};
 
 /// An error from a [`RecordSink`], passed through as [`ReadError::Sink`].
@@ -336,24 +336,26 @@ fn fill_from_path<'a>(rec: &mut FlowRecord<'a>, info: &'a S3PathInfo) {
     }
 }
 
-/// Handles one parsed line: counts it and passes records on.
-fn deliver<'a>(
-    parsed: Parsed<'a>,
+/// Handles one parsed line (`rec` holds the record when `kind` says so): counts it and passes
+/// records on.
+fn deliver<'a, S: RecordSink + ?Sized>(
+    kind: LineKind,
+    rec: &mut FlowRecord<'a>,
     info: &'a S3PathInfo,
-    sink: &mut dyn RecordSink,
+    sink: &mut S,
     stats: &mut ReadStats,
 ) -> Result<(), ReadError> {
-    match parsed {
-        Parsed::Record(mut rec) => {
-            fill_from_path(&mut rec, info);
-            stats.count(&rec);
-            sink.record(&rec).map_err(ReadError::Sink)
+    match kind {
+        LineKind::Record => {
+            fill_from_path(rec, info);
+            stats.count(rec);
+            sink.record(rec).map_err(ReadError::Sink)
         }
-        Parsed::TransitGateway => {
+        LineKind::TransitGateway => {
             stats.transit_gateway += 1;
             Ok(())
         }
-        Parsed::Blank => Ok(()),
+        LineKind::Blank => Ok(()),
     }
 }
 
@@ -454,8 +456,9 @@ fn read_text(
                 parser.insert(LineParser::new(format))
             }
         };
-        match p.parse_line(text, line_no) {
-            Ok(parsed) => deliver(parsed, &info, sink, stats)?,
+        let mut rec = FlowRecord::default();
+        match p.parse_line_into(text, line_no, &mut rec) {
+            Ok(kind) => deliver(kind, &mut rec, &info, sink, stats)?,
             Err(err) => {
                 // A second header inside the file (concatenated files) switches the format.
                 if Format::is_header(text) {
@@ -539,8 +542,9 @@ fn read_cloudwatch_json(
                 bad(path, err, opts, sink, stats)?;
                 continue;
             };
-            match parser.parse_line(message, event_no) {
-                Ok(parsed) => deliver(parsed, &info, sink, stats)?,
+            let mut rec = FlowRecord::default();
+            match parser.parse_line_into(message, event_no, &mut rec) {
+                Ok(kind) => deliver(kind, &mut rec, &info, sink, stats)?,
                 Err(err) => bad(path, err, opts, sink, stats)?,
             }
         }
@@ -783,16 +787,7 @@ fn parse_block_line<'b, S: RecordSink>(
 ) -> Result<(), ReadError> {
     let text = line.strip_suffix('\r').unwrap_or(line);
     match block.parser.parse_line_into(text, line_no, rec) {
-        Ok(LineKind::Record) => {
-            fill_from_path(rec, &block.info);
-            stats.count(rec);
-            sink.record(rec).map_err(ReadError::Sink)
-        }
-        Ok(LineKind::TransitGateway) => {
-            stats.transit_gateway += 1;
-            Ok(())
-        }
-        Ok(LineKind::Blank) => Ok(()),
+        Ok(kind) => deliver(kind, rec, &block.info, sink, stats),
         Err(err) => {
             if Format::from_header(text).is_ok_and(|f| &f == block.parser.format()) {
                 return Ok(());
