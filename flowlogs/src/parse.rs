@@ -380,6 +380,8 @@ fn is_iso_timestamp(token: &str) -> bool {
 }
 
 /// Parses an unsigned decimal without allocating; `None` on anything else or overflow.
+/// (Kept apart from [`scan_u64`] on purpose: the token path is the property test's reference
+/// for the one-pass parser.)
 fn parse_u64(token: &str) -> Option<u64> {
     let b = token.as_bytes();
     if b.is_empty() || b.len() > 20 {
