@@ -10,8 +10,7 @@
 //! the packet count, and the output is exactly `packets` frames long (the
 //! connections still open at the end are simply cut, as in a real capture).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::Path;
 
@@ -97,18 +96,7 @@ pub fn write<W: Write>(w: W, cfg: &BigConfig) -> io::Result<BigStats> {
 ///
 /// Any error creating or writing the file.
 pub fn write_file(path: &Path, cfg: &BigConfig, gzip: bool) -> io::Result<BigStats> {
-    let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    if gzip {
-        let mut enc = gzip::gzip_writer(file, 1);
-        let stats = write(&mut enc, cfg)?;
-        enc.finish()?.flush()?;
-        Ok(stats)
-    } else {
-        let mut file = file;
-        let stats = write(&mut file, cfg)?;
-        file.flush()?;
-        Ok(stats)
-    }
+    gzip::write_file_with(path, gzip, |w| write(w, cfg))
 }
 
 /// Counts frame bytes on the way to the real sink.

@@ -29,8 +29,7 @@
 //! [`SplitMix64`], so the same configuration always gives the same bytes
 //! (gzip output too: mtime 0, fixed level).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
@@ -305,18 +304,7 @@ pub fn write<W: Write>(mut w: W, cfg: &FlowLogConfig) -> io::Result<FlowLogStats
 ///
 /// Any error creating or writing the file.
 pub fn write_file(path: &Path, cfg: &FlowLogConfig, gzip: bool) -> io::Result<FlowLogStats> {
-    let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    if gzip {
-        let mut enc = gzip::gzip_writer(file, 1);
-        let stats = write(&mut enc, cfg)?;
-        enc.finish()?.flush()?;
-        Ok(stats)
-    } else {
-        let mut file = file;
-        let stats = write(&mut file, cfg)?;
-        file.flush()?;
-        Ok(stats)
-    }
+    gzip::write_file_with(path, gzip, |w| write(w, cfg))
 }
 
 /// Draws indices `0..n` with probability proportional to `1 / (k + 1)^s`.

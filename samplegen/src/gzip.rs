@@ -13,6 +13,30 @@ pub fn gzip_writer<W: Write>(w: W, level: u32) -> GzEncoder<W> {
         .write(w, Compression::new(level.min(9)))
 }
 
+/// Creates the file `path` and has `write` fill it through a 1 MiB buffer, gzip-compressed
+/// (level 1, reproducible header) if `gzip` is set; flushes it and returns what `write` did.
+///
+/// # Errors
+///
+/// Any error creating or writing the file.
+pub fn write_file_with<T>(
+    path: &std::path::Path,
+    gzip: bool,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    if gzip {
+        let mut enc = gzip_writer(file, 1);
+        let out = write(&mut enc)?;
+        enc.finish()?.flush()?;
+        Ok(out)
+    } else {
+        let out = write(&mut file)?;
+        file.flush()?;
+        Ok(out)
+    }
+}
+
 /// Gzips `data` at level 9.
 ///
 /// # Errors
