@@ -11,7 +11,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -281,9 +281,9 @@ struct Engine {
 struct Emitter {
     mode: Mode,
     /// TLS sessions by connection; `None` once the connection is known not to be TLS.
-    sessions: HashMap<FlowId, Option<Box<Tracked>>>,
+    sessions: IdMap<Option<Box<Tracked>>>,
     /// QUIC client Initials of UDP connections.
-    quic: HashMap<FlowId, Quic>,
+    quic: IdMap<Quic>,
     /// `tls` only: the live UDP connections that began with a QUIC long-header packet.
     quic_keys: HashSet<FlowKey>,
     out: RecordWriter<Box<dyn Write>>,
@@ -293,6 +293,33 @@ struct Emitter {
     deferred: Option<Vec<FlowRecord>>,
     /// Connections that carried TLS.
     tls_records: u64,
+}
+
+/// A map keyed by the flow table's ids, looked up for every packet that carries bytes.
+type IdMap<V> = HashMap<FlowId, V, BuildHasherDefault<IdHasher>>;
+
+/// Hashes a [`FlowId`] with one multiply. The ids are the flow table's creation counter, not
+/// bytes from the input, so nobody can choose them to collide, and SipHash (std's default)
+/// would only cost time on every packet.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        // Fibonacci hashing: an odd constant near 2^64 / phi spreads consecutive ids over the
+        // high bits (hashbrown's tag) and the low bits (its bucket index).
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The TLS session of a connection and how its bytes are reassembled.
@@ -418,8 +445,8 @@ impl Engine {
             table: FlowTable::new(config),
             emit: Emitter {
                 mode,
-                sessions: HashMap::new(),
-                quic: HashMap::new(),
+                sessions: IdMap::default(),
+                quic: IdMap::default(),
                 quic_keys: HashSet::new(),
                 out,
                 error: None,
@@ -551,9 +578,19 @@ impl Engine {
     fn end_all(&mut self) -> Vec<FlowRecord> {
         self.emit.deferred = Some(Vec::new());
         self.table.finish(&mut self.emit);
-        let mut rest = self.emit.deferred.take().unwrap_or_default();
-        rest.sort_by_key(|r| (r.first_frame, r.id));
-        rest
+        let rest = self.emit.deferred.take().unwrap_or_default();
+        // Sort the keys, then gather: each record (a few hundred bytes) moves once, where
+        // sorting the records themselves moved them many times (5 % of a run's instructions).
+        let mut order: Vec<(u64, FlowId, usize)> = rest
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.first_frame, r.id, i))
+            .collect();
+        order.sort_unstable();
+        order
+            .iter()
+            .filter_map(|&(_, _, i)| rest.get(i).copied())
+            .collect()
     }
 
     /// [`finish`](Self::finish) for a shard: the connections still open, sorted by first
