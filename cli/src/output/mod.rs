@@ -68,6 +68,15 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
+    /// Adds the decoded-frame counts of `other` (a worker that read the same frames: not
+    /// `read`).
+    pub(crate) fn add_decoded(&mut self, other: &Tally) {
+        self.matched += other.matched;
+        self.snaplen_cut += other.snaplen_cut;
+        self.truncated += other.truncated;
+        self.malformed += other.malformed;
+    }
+
     /// Counts one matched, decoded frame.
     pub(crate) fn count_decoded(&mut self, pkt: &PacketRef<'_>, d: &DecodedPacket<'_>) {
         self.matched += 1;

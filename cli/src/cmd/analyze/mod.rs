@@ -461,13 +461,21 @@ impl Engine {
 
     /// One packet through the table and, for reassembled bytes, the TLS session.
     fn packet(&mut self, pkt: &PacketRef<'_>, tally: &mut Tally) -> anyhow::Result<()> {
+        // With shards: another worker's packet is skipped, without decoding it when its bytes
+        // tell whose it is. Each worker counts only its own packets.
+        let mine = self
+            .shard
+            .and_then(|(k, n)| sharded::fast_shard(pkt.link, pkt.data, n).map(|s| s == k));
+        if mine == Some(false) {
+            return Ok(());
+        }
         let decoded = decode::decode(pkt.link, pkt.data);
-        tally.count_decoded(pkt, &decoded);
-        if let Some((k, n)) = self.shard {
+        if let (None, Some((k, n))) = (mine, self.shard) {
             if sharded::shard_of(&decoded, n) != k {
                 return Ok(());
             }
         }
+        tally.count_decoded(pkt, &decoded);
         let ts = nanos(pkt.ts);
         let Self {
             table,
