@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::X509Certificate;
 
+use super::fingerprint::hex_byte;
 use super::reader::Reader;
 
 /// What one certificate of a chain says. Owned (parsed once per certificate).
@@ -91,10 +92,9 @@ impl CertInfo {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    use core::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    for &b in bytes {
+        s.push_str(&hex_byte(b));
     }
     s
 }

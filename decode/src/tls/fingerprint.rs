@@ -58,8 +58,8 @@ fn hex_digit(n: u16) -> char {
     char::from_digit(u32::from(n & 0xf), 16).unwrap_or('0')
 }
 
-/// Two lower-case hex digits.
-fn hex_byte(b: u8) -> ArrayString<2> {
+/// Two lower-case hex digits (also the certificate fingerprints' and serials' digits).
+pub(super) fn hex_byte(b: u8) -> ArrayString<2> {
     let mut s = ArrayString::new();
     // Two pushes into room for two: `try_push` never fails here.
     let _ = s.try_push(hex_digit(u16::from(b >> 4)));

@@ -25,6 +25,7 @@
 
 use std::cell::RefCell;
 use std::io::{self, Write};
+use std::net::IpAddr;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -33,7 +34,6 @@ use capture::{FileFormat, PacketSource};
 use decode::flow::{Endpoint, FlowConfig, FlowId, FlowKey};
 use decode::{DecodedPacket, LinkType};
 use indicatif::ProgressBar;
-use std::net::IpAddr;
 
 use super::{new_writer, Engine, Mode, Summary, Writer};
 use crate::args::{InputArgs, RecordFormat};
@@ -111,13 +111,13 @@ pub(super) fn shard_of(d: &DecodedPacket<'_>, n: usize) -> usize {
     let Some((key, _)) = FlowKey::from_packet(d) else {
         return 0;
     };
-    let v4 = |e: &Endpoint| match e.addr {
+    let folded = |e: &Endpoint| match e.addr {
         IpAddr::V4(a) => u64::from(u32::from(a)),
         IpAddr::V6(a) => fold_v6(a.octets()),
     };
     shard_mix(
-        (v4(&key.a), key.a.port),
-        (v4(&key.b), key.b.port),
+        (folded(&key.a), key.a.port),
+        (folded(&key.b), key.b.port),
         key.protocol.0,
         key.vlan,
         n,
