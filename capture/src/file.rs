@@ -13,6 +13,7 @@ mod pcap;
 mod pcapng;
 mod readahead;
 mod record;
+mod shared;
 
 use std::fmt;
 use std::fs::File;
@@ -29,6 +30,8 @@ use self::pcap::{PcapParser, FILE_HEADER_LEN};
 use self::pcapng::{hex, is_pcapng, NgParser};
 use self::readahead::ReadAhead;
 use self::record::{Step, MAX_RECORD_LEN};
+pub use self::shared::SharedBlock;
+use self::shared::SharedBuf;
 use crate::error::CaptureError;
 use crate::packet::PacketRef;
 use crate::source::PacketSource;
@@ -148,6 +151,8 @@ pub struct FileSource {
     frames: u64,
     /// Length of the last frame's record, consumed at the start of the next call.
     pending: usize,
+    /// Where the last frame's bytes start in its record.
+    pending_data: usize,
     /// An error ended the file.
     done: bool,
     total: Option<u64>,
@@ -195,6 +200,37 @@ impl FileSource {
             path.to_path_buf(),
             Box::new(file),
             total,
+            true,
+        )
+    }
+
+    /// Opens a capture file as [`FileSource::open`] does, reading it into blocks that frames
+    /// can be handed to other threads in without copying: after each frame,
+    /// [`FileSource::frame_block`] gives its block and offset. A block is never written once
+    /// handed out; it is reused when every holder has dropped it, so holders should let go
+    /// soon (each one held keeps 256 KiB, or the length of a longer record, alive).
+    ///
+    /// A gzip-compressed file is decompressed as with `open`, and its frames have no block.
+    ///
+    /// # Errors
+    /// As [`FileSource::open`].
+    pub fn open_shared(path: &Path) -> Result<Self, CaptureError> {
+        let open_err = |source| CaptureError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(open_err)?;
+        let meta = file.metadata().map_err(open_err)?;
+        if meta.is_dir() {
+            return Err(open_err(io::Error::other("is a directory")));
+        }
+        let total = meta.is_file().then_some(meta.len());
+        Self::open_input(
+            path.to_path_buf(),
+            path.to_path_buf(),
+            Box::new(file),
+            total,
+            true,
             true,
         )
     }
@@ -266,18 +302,35 @@ impl FileSource {
         total: Option<u64>,
         ahead: bool,
     ) -> Result<Self, CaptureError> {
+        Self::open_input(path, name, reader, total, ahead, false)
+    }
+
+    /// [`stream_ahead`](Self::stream_ahead); with `shared`, plain (not gzip) bytes are read
+    /// into shareable blocks ([`FileSource::open_shared`]).
+    fn open_input(
+        path: PathBuf,
+        name: PathBuf,
+        reader: Box<dyn Read + Send>,
+        total: Option<u64>,
+        ahead: bool,
+        shared: bool,
+    ) -> Result<Self, CaptureError> {
         let raw_read = Arc::new(AtomicU64::new(0));
         let io_err = |name: &PathBuf| {
             let name = name.clone();
             move |source| CaptureError::Io { path: name, source }
         };
         let counted = Box::new(CountingReader::new(reader, Arc::clone(&raw_read)));
-        let mut plain = StreamBuf::new(counted, MAX_RECORD_LEN);
+        let mut plain = if shared {
+            Input::Shared(SharedBuf::new(counted, MAX_RECORD_LEN))
+        } else {
+            Input::Stream(StreamBuf::new(counted, MAX_RECORD_LEN))
+        };
         if let Err(source) = plain.fill(2) {
             return Err(CaptureError::Io { path: name, source });
         }
         if !plain.window().starts_with(&[0x1f, 0x8b]) {
-            return Self::start(path, name, Input::Stream(plain), total, Some(raw_read));
+            return Self::start(path, name, plain, total, Some(raw_read));
         }
         // Gzip: decompress the bytes already buffered, then the rest of the reader.
         let (head, rest) = plain.into_parts();
@@ -363,6 +416,7 @@ impl FileSource {
             format,
             frames: 0,
             pending: 0,
+            pending_data: 0,
             done: false,
             total,
             raw_read,
@@ -385,7 +439,7 @@ impl FileSource {
     /// parsed in place ([`FileSource::from_bytes`] of uncompressed bytes).
     #[must_use]
     pub const fn is_streamed(&self) -> bool {
-        matches!(self.input, Input::Stream(_))
+        matches!(self.input, Input::Stream(_) | Input::Shared(_))
     }
 
     /// The link type of a pcap file; for pcapng, the link type of the file's first interface
@@ -405,6 +459,19 @@ impl FileSource {
         match &self.parser {
             Parser::Pcap(p) => Some(p.snaplen),
             Parser::PcapNg(_) => None,
+        }
+    }
+
+    /// The block holding the bytes of the frame last returned by
+    /// [`next_packet`](PacketSource::next_packet), and where they start in it: the frame's
+    /// `data` is `block.bytes()[start..start + caplen]`, for as long as the block is held.
+    /// `None` unless the source was opened with [`FileSource::open_shared`] (and is not gzip),
+    /// or before the first frame.
+    #[must_use]
+    pub fn frame_block(&self) -> Option<(&SharedBlock, usize)> {
+        match &self.input {
+            Input::Shared(s) if self.pending > 0 => Some((s.block(), s.start + self.pending_data)),
+            _ => None,
         }
     }
 
@@ -528,6 +595,7 @@ impl PacketSource for FileSource {
                         return Err(self.corrupt("internal error: frame outside its record".into()));
                     }
                     self.pending = f.record_len;
+                    self.pending_data = f.data_start;
                     self.frames += 1;
                     let data = self.input.window().get(range).unwrap_or_default();
                     return Ok(Some(PacketRef {

@@ -63,7 +63,7 @@ pub mod source;
 pub mod write;
 
 pub use error::CaptureError;
-pub use file::{FileFormat, FileSource};
+pub use file::{FileFormat, FileSource, SharedBlock};
 #[cfg(feature = "libpcap")]
 pub use filter::BpfFilter;
 #[cfg(feature = "libpcap")]

@@ -9,6 +9,8 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::shared::SharedBuf;
+
 /// The first buffer of a streaming input. Large enough for a few hundred typical frames per read.
 const INITIAL_STREAM_BUFFER: usize = 256 * 1024;
 
@@ -183,14 +185,30 @@ pub(super) enum Input {
     },
     /// A bounded buffer over a reader.
     Stream(StreamBuf),
+    /// A bounded buffer over a reader, in blocks that frames can be shared in.
+    Shared(SharedBuf),
 }
 
 impl Input {
+    /// Gives back the bytes read but not consumed, and the reader (to put a decompressor
+    /// between them).
+    pub(super) fn into_parts(self) -> (Vec<u8>, Box<dyn Read + Send>) {
+        match self {
+            Self::InPlace { backing, pos } => (
+                backing.bytes().get(pos..).unwrap_or_default().to_vec(),
+                Box::new(io::empty()),
+            ),
+            Self::Stream(s) => s.into_parts(),
+            Self::Shared(s) => s.into_parts(),
+        }
+    }
+
     /// The unconsumed bytes available now.
     pub(super) fn window(&self) -> &[u8] {
         match self {
             Self::InPlace { backing, pos } => backing.bytes().get(*pos..).unwrap_or_default(),
             Self::Stream(s) => s.window(),
+            Self::Shared(s) => s.window(),
         }
     }
 
@@ -200,6 +218,7 @@ impl Input {
         match self {
             Self::InPlace { .. } => Ok(self.window().len()),
             Self::Stream(s) => s.fill(n),
+            Self::Shared(s) => s.fill(n),
         }
     }
 
@@ -210,6 +229,7 @@ impl Input {
                 *pos = pos.saturating_add(n).min(backing.bytes().len());
             }
             Self::Stream(s) => s.consume(n),
+            Self::Shared(s) => s.consume(n),
         }
     }
 
@@ -225,6 +245,7 @@ impl Input {
                 Ok(k)
             }
             Self::Stream(s) => s.skip(n),
+            Self::Shared(s) => s.skip(n),
         }
     }
 
@@ -233,6 +254,7 @@ impl Input {
         match self {
             Self::InPlace { pos, .. } => *pos as u64,
             Self::Stream(s) => s.offset,
+            Self::Shared(s) => s.offset,
         }
     }
 }

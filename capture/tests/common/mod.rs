@@ -118,6 +118,49 @@ pub fn frames_of(src: &mut FileSource) -> (Vec<Owned>, Option<String>) {
     (f, e.map(|e| e.to_string()))
 }
 
+/// [`frames_of`] for a source from [`FileSource::open_shared`]: also checks that every
+/// frame's block holds its bytes, and still holds them at the end although the reading went on
+/// (every block is kept until then).
+pub fn shared_frames_of(src: &mut FileSource) -> (Vec<Owned>, Option<String>) {
+    let gzip = src.format().is_gzip();
+    let mut held: Vec<(capture::SharedBlock, usize, usize)> = Vec::new();
+    let mut out = Vec::new();
+    let error = loop {
+        let (frame, len) = match src.next_packet() {
+            Ok(Some(p)) => {
+                out.push(Owned {
+                    frame: p.frame,
+                    ts: p.ts,
+                    caplen: p.caplen,
+                    origlen: p.origlen,
+                    link: p.link,
+                    interface: p.interface,
+                    data: p.data.to_vec(),
+                });
+                (p.frame, p.data.len())
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e.to_string()),
+        };
+        match src.frame_block() {
+            Some((block, start)) => {
+                assert!(!gzip, "frame {frame} of a gzip file has a block");
+                held.push((block.clone(), start, len));
+            }
+            None => assert!(gzip, "frame {frame} has no block"),
+        }
+    };
+    for ((block, start, len), frame) in held.iter().zip(&out) {
+        assert_eq!(
+            &block.bytes()[*start..*start + *len],
+            &frame.data[..],
+            "frame {} changed in its block",
+            frame.frame
+        );
+    }
+    (out, error)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endian {
     Little,
@@ -379,6 +422,15 @@ pub fn read_every_way(
         };
         let stream = strip(outcome(FileSource::open(&path)));
         assert_eq!(in_place, stream, "in-place and file-stream reads differ");
+        let shared = match FileSource::open_shared(&path) {
+            Ok(mut src) => shared_frames_of(&mut src),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        assert_eq!(
+            in_place,
+            strip(shared),
+            "in-place and shared-block reads differ"
+        );
     }
     in_place
 }
