@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr};
 
 use decode::tls::{CertInfo, Dir, Phase};
 use serde::ser::{SerializeSeq, Serializer};
@@ -26,6 +27,8 @@ pub(crate) enum Cell<'a> {
     F64(f64),
     /// Text.
     Str(Cow<'a, str>),
+    /// An address, as text (dotted quad, or RFC 5952 for IPv6).
+    Ip(IpAddr),
     /// A time in nanoseconds since the epoch, written as RFC 3339 UTC.
     Time(i64),
     /// A list of strings: a JSON array; joined with `;` in CSV and `,` in the table.
@@ -52,7 +55,7 @@ impl<'a> Cell<'a> {
                 | (Self::F64(_), Kind::F64)
                 | (Self::Time(_), Kind::Time)
                 | (
-                    Self::Str(_) | Self::List(_) | Self::Phases(_) | Self::Certs(_),
+                    Self::Str(_) | Self::Ip(_) | Self::List(_) | Self::Phases(_) | Self::Certs(_),
                     Kind::Text
                 )
         )
@@ -103,6 +106,8 @@ pub(crate) struct RecordWriter<W: Write> {
     table_idx: Vec<usize>,
     /// One JSON line, reused.
     line: Vec<u8>,
+    /// `"name":` for each column (JSON lines).
+    keys: Vec<Box<[u8]>>,
 }
 
 impl<W: Write> RecordWriter<W> {
@@ -136,6 +141,7 @@ impl<W: Write> RecordWriter<W> {
             written: 0,
             table_idx,
             line: Vec::with_capacity(4096),
+            keys: json_keys(R::COLUMNS),
         })
     }
 
@@ -204,7 +210,7 @@ impl<W: Write> RecordWriter<W> {
                 // Built in a reused buffer, then one write: cheaper than many small writes
                 // through the boxed writer.
                 self.line.clear();
-                write_json_row(&mut self.line, R::COLUMNS, &cells)?;
+                write_json_row(&mut self.line, &self.keys, &cells)?;
                 self.line.push(b'\n');
                 self.out.write_all(&self.line)
             }
@@ -299,6 +305,14 @@ pub(crate) fn write_flat(out: &mut String, cell: &Cell<'_>, sep: &str) {
             let _ = write!(out, "{v:.6}");
         }
         Cell::Str(s) => out.push_str(s),
+        Cell::Ip(IpAddr::V4(a)) => {
+            let mut b = Vec::with_capacity(15);
+            ipv4_text(&mut b, *a);
+            out.push_str(std::str::from_utf8(&b).unwrap_or_default());
+        }
+        Cell::Ip(a) => {
+            let _ = write!(out, "{a}");
+        }
         Cell::Time(ns) => {
             let _ = write!(out, "{}", Rfc3339(timestamp(*ns)));
         }
@@ -336,52 +350,90 @@ pub(crate) fn timestamp(ns: i64) -> capture::Timestamp {
     capture::Timestamp { secs, nanos }
 }
 
-/// One record as a JSON object, null cells left out. The same text as serializing
-/// [`JsonRow`] with serde_json (a test checks), written directly: numbers, times and keys
-/// without the formatting machinery, strings and nested values through serde_json.
-fn write_json_row<W: Write>(
-    out: &mut W,
-    names: &[(&'static str, Kind)],
-    cells: &[Cell<'_>],
-) -> io::Result<()> {
+/// `"name":` for each column, written before its value.
+fn json_keys(names: &[(&'static str, Kind)]) -> Vec<Box<[u8]>> {
+    names
+        .iter()
+        .map(|(name, _)| {
+            // Column names are plain ASCII identifiers: no escaping needed.
+            debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            format!("\"{name}\":").into_bytes().into_boxed_slice()
+        })
+        .collect()
+}
+
+/// One record as a JSON object, null cells left out; `keys` from [`json_keys`]. The same text
+/// as serializing [`JsonRow`] with serde_json (a test checks), written directly: keys,
+/// numbers, times, addresses and strings that need no escaping without the formatting
+/// machinery, the rest through serde_json.
+fn write_json_row(out: &mut Vec<u8>, keys: &[Box<[u8]>], cells: &[Cell<'_>]) -> io::Result<()> {
+    out.push(b'{');
     let mut first = true;
-    out.write_all(b"{")?;
-    for ((name, _), cell) in names.iter().zip(cells) {
+    for (key, cell) in keys.iter().zip(cells) {
         if matches!(cell, Cell::Null) {
             continue;
         }
         if !first {
-            out.write_all(b",")?;
+            out.push(b',');
         }
         first = false;
-        // Column names are plain ASCII identifiers: no escaping needed.
-        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
-        out.write_all(b"\"")?;
-        out.write_all(name.as_bytes())?;
-        out.write_all(b"\":")?;
+        out.extend_from_slice(key);
         match cell {
             Cell::Null => {}
-            Cell::Bool(b) => out.write_all(if *b { b"true" } else { b"false" })?,
-            Cell::U64(v) => write_u64(out, *v)?,
+            Cell::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Cell::U64(v) => write_u64(out, *v),
             Cell::Time(ns) => match Rfc3339(timestamp(*ns)).to_bytes() {
                 Some(b) => {
-                    out.write_all(b"\"")?;
-                    out.write_all(&b)?;
-                    out.write_all(b"\"")?;
+                    out.push(b'"');
+                    out.extend_from_slice(&b);
+                    out.push(b'"');
                 }
                 None => serde_json::to_writer(&mut *out, cell).map_err(io::Error::from)?,
             },
-            Cell::Str(s) => {
-                serde_json::to_writer(&mut *out, s.as_ref()).map_err(io::Error::from)?
+            Cell::Str(s) => write_json_str(out, s)?,
+            Cell::Ip(IpAddr::V4(a)) => {
+                out.push(b'"');
+                ipv4_text(out, *a);
+                out.push(b'"');
             }
             _ => serde_json::to_writer(&mut *out, cell).map_err(io::Error::from)?,
         }
     }
-    out.write_all(b"}")
+    out.push(b'}');
+    Ok(())
+}
+
+/// A JSON string: copied as it is when it needs no escape (serde_json escapes only `"`, `\`
+/// and control characters below U+0020), else through serde_json.
+fn write_json_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        serde_json::to_writer(out, s).map_err(io::Error::from)
+    }
+}
+
+/// Dotted-quad text of `a`, as `Ipv4Addr`'s `Display` writes it.
+fn ipv4_text(out: &mut Vec<u8>, a: Ipv4Addr) {
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        if o >= 100 {
+            out.push(b'0' + o / 100);
+        }
+        if o >= 10 {
+            out.push(b'0' + o / 10 % 10);
+        }
+        out.push(b'0' + o % 10);
+    }
 }
 
 /// A decimal integer without `fmt`.
-fn write_u64<W: Write>(out: &mut W, mut v: u64) -> io::Result<()> {
+fn write_u64(out: &mut Vec<u8>, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -394,7 +446,7 @@ fn write_u64<W: Write>(out: &mut W, mut v: u64) -> io::Result<()> {
             break;
         }
     }
-    out.write_all(buf.get(i..).unwrap_or(&[]))
+    out.extend_from_slice(buf.get(i..).unwrap_or(&[]));
 }
 
 #[cfg(test)]
@@ -434,6 +486,7 @@ impl Serialize for Cell<'_> {
             Self::U64(v) => s.serialize_u64(*v),
             Self::F64(v) => s.serialize_f64(*v),
             Self::Str(v) => s.serialize_str(v),
+            Self::Ip(a) => s.collect_str(a),
             Self::Time(ns) => s.collect_str(&Rfc3339(timestamp(*ns))),
             Self::List(items) => s.collect_seq(items.iter()),
             Self::Phases(phases) => {
@@ -538,6 +591,7 @@ mod tests {
             ("e", Kind::F64),
             ("f", Kind::Text),
             ("g", Kind::U64),
+            ("h", Kind::Text),
         ];
         let times = [
             0,
@@ -562,16 +616,28 @@ mod tests {
                         "tab\tand\u{1}",
                         "ünï",
                         "",
-                        "/",
+                        "/ and del \u{7f}",
                     ][k],
                 ),
                 Cell::Time(t),
                 Cell::F64([0.0, 0.5, 1e-9, 123_456.789, f64::NAN, 3.0][k]),
                 Cell::List(vec!["x".into(), "y\"z".into()]),
                 Cell::Null,
+                Cell::Ip(
+                    [
+                        "0.0.0.0",
+                        "192.168.100.9",
+                        "255.255.255.255",
+                        "::",
+                        "2001:db8::1",
+                        "::ffff:10.0.0.1",
+                    ][k]
+                        .parse()
+                        .unwrap(),
+                ),
             ];
             let mut direct = Vec::new();
-            write_json_row(&mut direct, NAMES, &cells).unwrap();
+            write_json_row(&mut direct, &json_keys(NAMES), &cells).unwrap();
             let serde = serde_json::to_vec(&JsonRow {
                 names: NAMES,
                 cells: &cells,
@@ -581,6 +647,28 @@ mod tests {
                 String::from_utf8_lossy(&direct),
                 String::from_utf8_lossy(&serde)
             );
+        }
+    }
+
+    /// Every octet value in every position, against std's `Display`.
+    #[test]
+    fn ipv4_text_matches_display() {
+        for o in 0..=255u8 {
+            for a in [
+                [o, 0, 0, 0],
+                [1, o, 10, 100],
+                [255, 99, o, 9],
+                [10, 200, 5, o],
+                [o, o, o, o],
+            ] {
+                let a = Ipv4Addr::from(a);
+                let mut text = Vec::new();
+                ipv4_text(&mut text, a);
+                assert_eq!(String::from_utf8(text).unwrap(), a.to_string());
+                let mut flat = String::new();
+                write_flat(&mut flat, &Cell::Ip(a.into()), ",");
+                assert_eq!(flat, a.to_string());
+            }
         }
     }
 
