@@ -24,6 +24,7 @@ use decode::tls::{
     ClientHello, Dir, DirStatus, Ja4Protocol, Ja4Scratch, Phase, PhaseKind, QuicInitial, TlsConfig,
     TlsSession, TlsSummary,
 };
+use decode::DecodedPacket;
 
 use crate::args::{filter_expr, AnalyzeArgs, FlowsArgs, RecordFormat, TlsArgs};
 use crate::cmd::{read, stdout};
@@ -475,7 +476,23 @@ impl Engine {
                 return Ok(());
             }
         }
-        tally.count_decoded(pkt, &decoded);
+        self.track(pkt, &decoded, tally)
+    }
+
+    /// [`packet`](Self::packet) for a packet known to be of this engine's shard.
+    fn own_packet(&mut self, pkt: &PacketRef<'_>, tally: &mut Tally) -> anyhow::Result<()> {
+        let decoded = decode::decode(pkt.link, pkt.data);
+        self.track(pkt, &decoded, tally)
+    }
+
+    /// Counts a decoded packet of this engine's shard and follows its connection.
+    fn track(
+        &mut self,
+        pkt: &PacketRef<'_>,
+        decoded: &DecodedPacket<'_>,
+        tally: &mut Tally,
+    ) -> anyhow::Result<()> {
+        tally.count_decoded(pkt, decoded);
         let ts = nanos(pkt.ts);
         let Self {
             table,
@@ -484,11 +501,11 @@ impl Engine {
             skipped,
             ..
         } = self;
-        if emit.mode == Mode::Tls && !emit.may_carry_tls(&decoded) {
+        if emit.mode == Mode::Tls && !emit.may_carry_tls(decoded) {
             *skipped += 1;
             return Ok(());
         }
-        if let Some(obs) = table.observe(pkt.frame, ts, &decoded, emit) {
+        if let Some(obs) = table.observe(pkt.frame, ts, decoded, emit) {
             if matches!(decoded.transport, Some(decode::Transport::Udp(_)))
                 && obs.role == decode::flow::Role::Orig
             {
@@ -570,7 +587,17 @@ impl Engine {
 
     /// Ends every connection and flushes the output.
     fn finish(&mut self) -> anyhow::Result<()> {
-        for r in &self.end_all() {
+        let rest = self.end_all();
+        // Written in order of first frame: the keys are sorted, then each record is written
+        // from where it is (sorting the records themselves moved a few hundred bytes each,
+        // many times: 5 % of a run's instructions; gathering them copied them all once more).
+        let mut order: Vec<(u64, FlowId, usize)> = rest
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.first_frame, r.id, i))
+            .collect();
+        order.sort_unstable();
+        for r in order.iter().filter_map(|&(_, _, i)| rest.get(i)) {
             self.emit.emit(r);
         }
         let header = write_header(&mut self.emit.out, self.emit.mode);
@@ -582,44 +609,11 @@ impl Engine {
         Ok(())
     }
 
-    /// Ends every connection still open and returns their records, sorted by first frame.
+    /// Ends every connection still open and returns their records, in no particular order.
     fn end_all(&mut self) -> Vec<FlowRecord> {
         self.emit.deferred = Some(Vec::new());
         self.table.finish(&mut self.emit);
-        let rest = self.emit.deferred.take().unwrap_or_default();
-        // Sort the keys, then gather: each record (a few hundred bytes) moves once, where
-        // sorting the records themselves moved them many times (5 % of a run's instructions).
-        let mut order: Vec<(u64, FlowId, usize)> = rest
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.first_frame, r.id, i))
-            .collect();
-        order.sort_unstable();
-        order
-            .iter()
-            .filter_map(|&(_, _, i)| rest.get(i).copied())
-            .collect()
-    }
-
-    /// [`finish`](Self::finish) for a shard: the connections still open, sorted by first
-    /// frame, each with its record as `take` hands it out (written by this engine's writer).
-    fn finish_tail(
-        &mut self,
-        mut take: impl FnMut(&mut Engine) -> anyhow::Result<Vec<u8>>,
-    ) -> anyhow::Result<Vec<(u64, FlowId, Vec<u8>)>> {
-        let rest = self.end_all();
-        let mut out = Vec::with_capacity(rest.len());
-        for r in &rest {
-            self.emit.emit(r);
-            let bytes = take(self)?;
-            if !bytes.is_empty() {
-                out.push((r.first_frame, r.id, bytes));
-            }
-        }
-        if let Some(e) = self.emit.error.take() {
-            return Err(e.into());
-        }
-        Ok(out)
+        self.emit.deferred.take().unwrap_or_default()
     }
 
     /// The numbers of the closing summary.

@@ -1,36 +1,43 @@
 //! `flows` and `tls` on a capture file with several threads.
 //!
-//! Every worker reads the whole file and tracks only the connections of its shard, chosen by a
-//! fixed mix of the connection's two endpoints, so both directions of a connection, its TLS
-//! session and its QUIC state land in the same worker. Another shard's frame is skipped
-//! without being decoded when its bytes say whose it is ([`fast_shard`]: plain Ethernet, IPv4
-//! or IPv6, TCP or UDP), and decoded first otherwise. Each worker counts the frames of its own
-//! shard. Each has its own flow table (the flow cap and the reassembly memory budget are
-//! split between them), its own sessions and its own record writer, writing into memory.
+//! One reading thread reads the file once, into blocks shared by reference count
+//! ([`FileSource::open_shared`]), frames its records, and hands each worker the frames of its
+//! shard as (block, offset) pairs, a round of [`BATCH`] frames at a time: no frame is copied.
+//! The shard is a fixed mix of the connection's two endpoints, so both directions of a
+//! connection, its TLS session and its QUIC state land in the same worker. It is read from the
+//! frame's bytes where they are plain enough ([`fast_shard`]: untagged Ethernet, IPv4 or IPv6,
+//! TCP or UDP); any other frame goes to every worker, which decodes it and keeps it only if it
+//! is of its shard ([`shard_of`]). Each worker has its own flow table (the flow cap and the
+//! reassembly memory budget are split between them), its own sessions and its own record
+//! writer, writing into memory, and counts the frames of its shard; the reader counts the
+//! frames read.
 //!
-//! Tried and measured slower: one reader thread that reads and decodes every frame once and
-//! hands each worker copies of its frames (the copies and the third thread cost as much CPU
-//! as the second read saved, 0.70-0.83 s against 0.72-0.80 s on the 1M-frame benchmark).
+//! Measured before this design: every worker reading and framing the whole file itself (the
+//! page-cache copy and the framing paid once per worker: 1.07-1.46 s of CPU against
+//! 1.04-1.27 s now on the 1M-frame benchmark), and one reader decoding every frame and handing
+//! workers copies of their frames (the copies cost what the shared read saved).
 //!
-//! Output is deterministic: every [`BATCH`] frames read, each worker hands over what it wrote
-//! (possibly nothing), and the calling thread writes those pieces in a fixed order (batch by
-//! batch, worker 0 first), whatever the threads' timing. The records are the same as with one
-//! thread; their order differs within a batch, and a connection ended by an idle timeout is
-//! written when its own shard next sees a packet. At the end of the input the connections
-//! still open are written sorted by first frame, as with one thread. Differences under the
-//! flow cap: each worker evicts the least recently seen connection of its own shard.
+//! Output is deterministic: every round, each worker hands over what it wrote (possibly
+//! nothing), and the calling thread writes those pieces in a fixed order (round by round,
+//! worker 0 first), whatever the threads' timing. The records are the same as with one
+//! thread; their order differs within a round, and a connection ended by an idle timeout is
+//! written when its own shard next sees a packet. At the end of the input each worker sends
+//! the connections still open sorted by first frame, a chunk at a time, and the calling
+//! thread merges them, so they come out in the same order as with one thread without every
+//! record being held at once. Differences under the flow cap: each worker evicts the least
+//! recently seen connection of its own shard.
 //!
-//! Used for plain pcap/pcapng files (not standard input, not gzip: every worker would
-//! decompress the whole file) and the text formats (not Parquet).
+//! Used for plain pcap/pcapng files (not standard input, not gzip: those are read on one
+//! thread) and the text formats (not Parquet).
 
 use std::cell::RefCell;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-use capture::{FileFormat, PacketSource};
+use capture::{FileFormat, FileSource, PacketRef, PacketSource, SharedBlock, Timestamp};
 use decode::flow::{Endpoint, FlowConfig, FlowId, FlowKey};
 use decode::{DecodedPacket, LinkType};
 use indicatif::ProgressBar;
@@ -41,10 +48,14 @@ use crate::cmd::read;
 use crate::output::Tally;
 use crate::progress;
 
-/// Frames read per batch: the unit in which the workers' output is interleaved.
-const BATCH: u64 = 4096;
-/// Batches a worker may be ahead of the writer (bounds the memory held in between).
+/// Frames read per round: the unit in which frames are handed to the workers and their output
+/// interleaved.
+const BATCH: u64 = 1024;
+/// Rounds a worker may be ahead of the writer (bounds the memory held in between).
 const AHEAD: usize = 16;
+/// Rounds the reader may be ahead of a worker (bounds the blocks held in between: about
+/// `INPUT_AHEAD + 2` rounds' bytes, some 3 MiB for 560-byte frames).
+const INPUT_AHEAD: usize = 4;
 /// Threads by default: the CPUs, at most this many (each worker reads the whole file).
 const DEFAULT_MAX: usize = 4;
 /// Without `--threads`, smaller files are read on one thread (threads would save little, and
@@ -206,18 +217,78 @@ impl Write for Shared {
     }
 }
 
+/// A frame handed to a worker: where its bytes are in the round's blocks, and what the file
+/// said of it.
+struct Routed {
+    frame: u64,
+    ts: Timestamp,
+    caplen: u32,
+    origlen: u32,
+    link: LinkType,
+    interface: u32,
+    /// Index of its block in [`Round::blocks`].
+    block: u32,
+    /// Where its bytes start in that block.
+    start: u32,
+    /// The reader knew the frame's shard from its bytes (else the worker decodes it to find
+    /// out).
+    decided: bool,
+}
+
+/// The frames of one batch for one worker, with the blocks holding them.
+#[derive(Default)]
+struct Round {
+    blocks: Vec<SharedBlock>,
+    frames: Vec<Routed>,
+}
+
+impl Round {
+    /// Adds a frame whose bytes start at `start` in `block`.
+    fn push(&mut self, block: &SharedBlock, start: usize, mut frame: Routed) {
+        if !self.blocks.last().is_some_and(|b| b.same(block)) {
+            self.blocks.push(block.clone());
+        }
+        // Blocks are at most 16 MiB and a round holds BATCH frames.
+        frame.block = (self.blocks.len() - 1) as u32;
+        frame.start = start as u32;
+        self.frames.push(frame);
+    }
+}
+
 /// What a worker sends.
 enum Msg {
-    /// What it wrote during one batch of frames.
+    /// What it wrote during one round.
     Batch(Vec<u8>),
-    /// The end: the connections still open (first frame, id, their record), its numbers, and
-    /// the error that stopped it, if any.
+    /// The records of connections still open at the end of the input, sorted by first frame
+    /// then id, a chunk at a time, for the writer to merge with the other workers'.
+    Tail(TailChunk),
+    /// The end: its numbers, and the error that stopped it, if any.
     End {
-        tail: Vec<(u64, FlowId, Vec<u8>)>,
         summary: Summary,
         tally: Tally,
         error: Option<anyhow::Error>,
     },
+}
+
+/// Records at the end of the input, written one after another in `bytes`.
+#[derive(Default)]
+struct TailChunk {
+    /// Each record's first frame and id (its sort key) and where its bytes end.
+    ends: Vec<((u64, FlowId), usize)>,
+    bytes: Vec<u8>,
+}
+
+/// Records per [`TailChunk`].
+const TAIL_CHUNK: usize = 128;
+
+/// Where the writer is with a worker's messages.
+enum Stream {
+    /// Receiving its rounds.
+    Rounds,
+    /// Merging its end-of-input records: this chunk, from this record on.
+    Tail(TailChunk, usize),
+    /// It has ended (or stopped).
+    Done,
 }
 
 /// Runs `mode` over the plan's file with its workers, writing to `out`.
@@ -252,90 +323,123 @@ pub(super) fn run(
     super::write_header(&mut out, mode).map_err(write_err)?;
     let mut write_error: Option<io::Error> = None;
     let mut ends = Vec::new();
-    std::thread::scope(|scope| {
+    let read = std::thread::scope(|scope| {
         let mut rxs = Vec::with_capacity(n);
+        let mut inputs = Vec::with_capacity(n);
         for k in 0..n {
             let (tx, rx) = sync_channel(AHEAD);
-            let bar = (k == 0).then(|| bar.clone());
+            let (in_tx, in_rx) = sync_channel(INPUT_AHEAD);
             let config = shard_config;
-            scope.spawn(move || worker(k, n, mode, config, path, expr, format, &tx, bar));
+            scope.spawn(move || worker(k, n, mode, config, expr, format, &in_rx, &tx));
             rxs.push(rx);
+            inputs.push(in_tx);
         }
+        let reader = {
+            let bar = bar.clone();
+            scope.spawn(move || reader(path, &inputs, &bar))
+        };
         // One message from each worker per round, in worker order: the same output whatever
-        // the timing. Every worker reads the same frames, so all send the same batches.
-        let mut done = vec![false; n];
-        while done.iter().any(|d| !d) {
+        // the timing. Every worker is sent every round, so all send the same batches. Then
+        // the records still open at the end, merged in order of first frame.
+        let mut streams: Vec<Stream> = (0..n).map(|_| Stream::Rounds).collect();
+        let next = |k: usize, rx: &Receiver<Msg>, ends: &mut Vec<_>| match rx.recv() {
+            Ok(Msg::Batch(bytes)) => (Stream::Rounds, Some(bytes)),
+            Ok(Msg::Tail(chunk)) => (Stream::Tail(chunk, 0), None),
+            Ok(end @ Msg::End { .. }) => {
+                ends.push((k, end));
+                (Stream::Done, None)
+            }
+            // The worker stopped without an end message (it panicked): its records are lost;
+            // the error below says so.
+            Err(_) => (Stream::Done, None),
+        };
+        'rounds: while streams.iter().any(|s| matches!(s, Stream::Rounds)) {
             for (k, rx) in rxs.iter().enumerate() {
-                if done[k] {
+                if !matches!(streams[k], Stream::Rounds) {
                     continue;
                 }
-                match rx.recv() {
-                    Ok(Msg::Batch(bytes)) => {
-                        if write_error.is_none() {
-                            if let Err(e) = out.write_raw(&bytes) {
-                                write_error = Some(e);
-                            }
-                        }
-                    }
-                    Ok(end @ Msg::End { .. }) => {
-                        done[k] = true;
-                        ends.push((k, end));
-                    }
-                    // The worker stopped without an end message (it panicked): its records
-                    // are lost; the error below says so.
-                    Err(_) => done[k] = true,
+                let (stream, bytes) = next(k, rx, &mut ends);
+                streams[k] = stream;
+                if let Some(e) = bytes.and_then(|b| out.write_raw(&b).err()) {
+                    write_error = Some(e);
+                    // Stop the workers (their next send fails), and with them the reader.
+                    break 'rounds;
                 }
             }
-            if write_error.is_some() {
-                // Stop the workers: their next send fails.
+        }
+        while write_error.is_none() {
+            // The worker whose next record comes first.
+            let head = |s: &Stream| match s {
+                Stream::Tail(c, i) => c.ends.get(*i).map(|(key, _)| *key),
+                _ => None,
+            };
+            let Some(k) = (0..n)
+                .filter_map(|k| head(&streams[k]).map(|key| (key, k)))
+                .min()
+                .map(|(_, k)| k)
+            else {
                 break;
+            };
+            if let Stream::Tail(chunk, i) = &mut streams[k] {
+                let start = i
+                    .checked_sub(1)
+                    .and_then(|j| chunk.ends.get(j))
+                    .map_or(0, |e| e.1);
+                let end = chunk.ends.get(*i).map_or(start, |e| e.1);
+                if let Err(e) = out.write_raw(chunk.bytes.get(start..end).unwrap_or_default()) {
+                    write_error = Some(e);
+                }
+                *i += 1;
+                if *i == chunk.ends.len() {
+                    streams[k] = next(k, &rxs[k], &mut ends).0;
+                }
             }
         }
         drop(rxs);
+        reader.join().unwrap_or_else(|_| {
+            Err((
+                0,
+                anyhow::anyhow!("the reading thread stopped unexpectedly"),
+            ))
+        })
     });
     bar.finish_and_clear();
     if let Some(e) = write_error {
         return Err(write_err(e));
     }
     let mut summary = Summary::default();
-    let mut tally = None;
     let mut error = None;
-    let mut tail = Vec::new();
+    let mut tally = Tally::default();
+    match read {
+        Ok(frames) => tally.read = frames,
+        Err((frames, e)) => {
+            tally.read = frames;
+            error = Some(e);
+        }
+    }
     ends.sort_by_key(|(k, _)| *k);
-    if ends.len() < n {
+    if ends.len() < n && error.is_none() {
         error = Some(anyhow::anyhow!("a worker thread stopped unexpectedly"));
     }
     for (_, end) in ends {
         if let Msg::End {
-            tail: t,
             summary: s,
             tally: ta,
             error: e,
         } = end
         {
             summary.add(&s);
-            // Every worker reads every frame (`read` is worker 0's) and counts the decoded
-            // frames of its own shard.
-            match &mut tally {
-                None => tally = Some(ta),
-                Some(t) => t.add_decoded(&ta),
-            }
+            // The reader counts the frames read; each worker the decoded frames of its shard.
+            tally.add_decoded(&ta);
             if error.is_none() {
                 error = e;
             }
-            tail.extend(t);
         }
     }
     summary.max_flows = config.max_flows;
-    tail.sort_by_key(|(first, id, _)| (*first, *id));
-    for (_, _, bytes) in &tail {
-        out.write_raw(bytes).map_err(write_err)?;
-    }
     out.flush().map_err(write_err)?;
     let mut err = io::stderr().lock();
-    if let Some(t) = tally {
-        t.write_summary(&mut err, expr.is_some())?;
-    }
+    tally.write_summary(&mut err, expr.is_some())?;
     summary.write(&mut err, mode)?;
     match error {
         Some(e) => Err(e),
@@ -343,18 +447,92 @@ pub(super) fn run(
     }
 }
 
-/// One worker: its shard of the connections, its output sent a batch at a time.
+/// The reading thread: reads the file once, into shared blocks, and hands each worker the
+/// frames of its shard (frames whose shard the bytes do not tell go to every worker), a round
+/// of [`BATCH`] frames at a time, every worker getting every round (possibly empty). Returns
+/// the frames read, with the error that ended the file if any. Stops early, without error,
+/// when a worker has stopped.
+fn reader(
+    path: &Path,
+    workers: &[SyncSender<Round>],
+    bar: &ProgressBar,
+) -> Result<u64, (u64, anyhow::Error)> {
+    let n = workers.len();
+    let mut source = FileSource::open_shared(path).map_err(|e| (0, e.into()))?;
+    let mut rounds: Vec<Round> = (0..n).map(|_| Round::default()).collect();
+    let mut read = 0;
+    // Sends every worker its round; false if one has stopped.
+    let send = |rounds: &mut Vec<Round>| {
+        rounds
+            .iter_mut()
+            .zip(workers)
+            .all(|(round, tx)| tx.send(std::mem::take(round)).is_ok())
+    };
+    loop {
+        let (frame, shard) = match source.next_packet() {
+            Ok(Some(pkt)) => (
+                Routed {
+                    frame: pkt.frame,
+                    ts: pkt.ts,
+                    caplen: pkt.caplen,
+                    origlen: pkt.origlen,
+                    link: pkt.link,
+                    interface: pkt.interface,
+                    block: 0,
+                    start: 0,
+                    decided: false,
+                },
+                fast_shard(pkt.link, pkt.data, n),
+            ),
+            Ok(None) => break,
+            Err(e) => {
+                // The frames before the error are still analysed.
+                send(&mut rounds);
+                return Err((read, e.into()));
+            }
+        };
+        read += 1;
+        let Some((block, start)) = source.frame_block() else {
+            let e = anyhow::anyhow!("internal error: frame {} is not in a block", frame.frame);
+            return Err((read, e));
+        };
+        match shard.and_then(|k| rounds.get_mut(k)) {
+            Some(round) => round.push(
+                block,
+                start,
+                Routed {
+                    decided: true,
+                    ..frame
+                },
+            ),
+            None => {
+                for round in &mut rounds {
+                    round.push(block, start, Routed { ..frame });
+                }
+            }
+        }
+        if read % BATCH == 0 {
+            bar.set_position(source.bytes_read());
+            if !send(&mut rounds) {
+                return Ok(read); // a worker stopped: the writer did, or the worker failed
+            }
+        }
+    }
+    send(&mut rounds);
+    Ok(read)
+}
+
+/// One worker: its shard of the connections, its output sent a round at a time.
 #[allow(clippy::too_many_arguments)]
 fn worker(
     k: usize,
     n: usize,
     mode: Mode,
     config: FlowConfig,
-    path: &Path,
     expr: Option<&str>,
     format: RecordFormat,
+    input: &Receiver<Round>,
     tx: &SyncSender<Msg>,
-    bar: Option<ProgressBar>,
 ) {
     let buf = Rc::new(RefCell::new(Vec::new()));
     let writer = match new_writer(mode, Box::new(Shared(Rc::clone(&buf))), format, None) {
@@ -364,7 +542,6 @@ fn worker(
         }
         Err(e) => {
             let _ = tx.send(Msg::End {
-                tail: Vec::new(),
                 summary: Summary::default(),
                 tally: Tally::default(),
                 error: Some(e.into()),
@@ -377,23 +554,43 @@ fn worker(
     let mut tally = Tally::default();
     let take = |engine: &mut Engine| -> anyhow::Result<Vec<u8>> {
         engine.emit.out.flush_stream()?;
-        Ok(std::mem::take(&mut *buf.borrow_mut()))
+        // The next round's output is probably about as long as this one's.
+        let mut b = buf.borrow_mut();
+        let next = Vec::with_capacity(b.len());
+        Ok(std::mem::replace(&mut *b, next))
     };
     let read = (|| -> anyhow::Result<bool> {
-        let mut source = read::open(path)?;
         let mut filter = expr.map(read::compile_filter).transpose()?;
-        while let Some(pkt) = source.next_packet()? {
-            tally.read += 1;
-            if super::super::matches_filter(&mut filter, &pkt)? {
-                engine.packet(&pkt, &mut tally)?;
+        // Until the reader is done (or stopped).
+        while let Ok(round) = input.recv() {
+            for f in &round.frames {
+                let start = f.start as usize;
+                let data = round
+                    .blocks
+                    .get(f.block as usize)
+                    .and_then(|b| b.bytes().get(start..start + f.caplen as usize))
+                    .ok_or_else(|| anyhow::anyhow!("internal error: frame {} lost", f.frame))?;
+                let pkt = PacketRef {
+                    frame: f.frame,
+                    ts: f.ts,
+                    caplen: f.caplen,
+                    origlen: f.origlen,
+                    link: f.link,
+                    interface: f.interface,
+                    data,
+                };
+                if super::super::matches_filter(&mut filter, &pkt)? {
+                    if f.decided {
+                        engine.own_packet(&pkt, &mut tally)?;
+                    } else {
+                        engine.packet(&pkt, &mut tally)?;
+                    }
+                }
             }
-            if tally.read % BATCH == 0 {
-                if let Some(bar) = &bar {
-                    bar.set_position(source.bytes_read());
-                }
-                if tx.send(Msg::Batch(take(&mut engine)?)).is_err() {
-                    return Ok(false); // the writer stopped
-                }
+            // Let go of the blocks before waiting on the writer: the reader reuses them.
+            drop(round);
+            if tx.send(Msg::Batch(take(&mut engine)?)).is_err() {
+                return Ok(false); // the writer stopped
             }
         }
         Ok(true)
@@ -409,18 +606,55 @@ fn worker(
     if tx.send(Msg::Batch(last)).is_err() {
         return;
     }
-    let tail = engine.finish_tail(|engine| take(engine));
-    let (tail, error) = match (tail, error) {
-        (Ok(t), e) => (t, e),
-        (Err(e), None) => (Vec::new(), Some(e)),
-        (Err(_), Some(e)) => (Vec::new(), Some(e)),
+    let tail = send_tail(&mut engine, &buf, tx);
+    let error = match (tail, error) {
+        (Ok(false), _) => return, // the writer stopped
+        (Ok(true), e) | (Err(_), e @ Some(_)) => e,
+        (Err(e), None) => Some(e),
     };
     let _ = tx.send(Msg::End {
-        tail,
         summary: engine.summary(),
         tally,
         error,
     });
+}
+
+/// Ends the worker's connections still open and sends their records, sorted by first frame
+/// then id, a [`TailChunk`] at a time; `buf` is what its writer writes into. False if the
+/// writer has stopped.
+fn send_tail(
+    engine: &mut Engine,
+    buf: &RefCell<Vec<u8>>,
+    tx: &SyncSender<Msg>,
+) -> anyhow::Result<bool> {
+    let rest = engine.end_all();
+    let mut order: Vec<(u64, FlowId, usize)> = rest
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.first_frame, r.id, i))
+        .collect();
+    order.sort_unstable();
+    for part in order.chunks(TAIL_CHUNK) {
+        let mut chunk = TailChunk::default();
+        buf.borrow_mut().clear();
+        for r in part.iter().filter_map(|&(_, _, i)| rest.get(i)) {
+            engine.emit.emit(r);
+            engine.emit.out.flush_stream()?;
+            let end = buf.borrow().len();
+            // Records that write nothing (`tls` for a connection without TLS) are left out.
+            if chunk.ends.last().map_or(0, |e| e.1) < end {
+                chunk.ends.push(((r.first_frame, r.id), end));
+            }
+        }
+        if let Some(e) = engine.emit.error.take() {
+            return Err(e.into());
+        }
+        chunk.bytes = std::mem::take(&mut *buf.borrow_mut());
+        if !chunk.ends.is_empty() && tx.send(Msg::Tail(chunk)).is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 #[cfg(test)]
