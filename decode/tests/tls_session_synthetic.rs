@@ -765,3 +765,26 @@ fn one_sided_client_capture() {
     assert!(!s.summary().established);
     assert_eq!(s.summary().status[1], DirStatus::Empty);
 }
+
+/// Without JA3 (`TlsConfig::ja3` false) the session has no JA3/JA3S, and everything else,
+/// JA4 included, is as with them.
+#[test]
+fn ja3_can_be_left_out() {
+    let run = |ja3: bool| {
+        let mut s = TlsSession::new(TlsConfig {
+            ja3,
+            ..TlsConfig::default()
+        });
+        feed(&mut s, C, &record(22, &tls13_client_hello()), 1).unwrap();
+        let sh = server_hello(&[1; 32], &[7; 32], 0x1301, &[(0x2b, vec![3, 4])]);
+        feed(&mut s, Dir::ServerToClient, &record(22, &sh), 2).unwrap();
+        s.summary().clone()
+    };
+    let with = run(true);
+    let mut without = run(false);
+    assert!(with.ja3.is_some() && with.ja3s.is_some() && with.ja4.is_some());
+    assert!(without.ja3.is_none() && without.ja3s.is_none());
+    without.ja3 = with.ja3;
+    without.ja3s = with.ja3s;
+    assert_eq!(format!("{without:?}"), format!("{with:?}"));
+}

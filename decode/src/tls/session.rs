@@ -125,6 +125,9 @@ pub struct TlsConfig {
     /// IRC; see [`super::starttls`]) instead of rejecting a stream that starts as text.
     /// Default `true`.
     pub starttls: bool,
+    /// Compute the JA3 and JA3S fingerprints (MD5 over the hello's fields). Default `true`;
+    /// a caller that shows neither saves their cost. JA4 is always computed.
+    pub ja3: bool,
 }
 
 impl Default for TlsConfig {
@@ -135,6 +138,7 @@ impl Default for TlsConfig {
             max_certs: 10,
             parse_certificates: true,
             starttls: true,
+            ja3: true,
         }
     }
 }
@@ -472,6 +476,17 @@ impl TlsSummary {
         protocol: Ja4Protocol,
         scratch: &mut Ja4Scratch,
     ) {
+        self.record_client_hello_with(ch, protocol, scratch, true);
+    }
+
+    /// [`record_client_hello`](Self::record_client_hello), JA3 only `with_ja3`.
+    fn record_client_hello_with(
+        &mut self,
+        ch: &ClientHello<'_>,
+        protocol: Ja4Protocol,
+        scratch: &mut Ja4Scratch,
+        with_ja3: bool,
+    ) {
         self.client_legacy_version = Some(ch.legacy_version());
         if let Some(name) = ch.sni() {
             self.sni = Some(name.iter().copied().take(MAX_SNI_LEN).collect());
@@ -498,7 +513,7 @@ impl TlsSummary {
             .extension(EXT_SESSION_TICKET)
             .is_some_and(|b| !b.is_empty());
         self.resumption.client_psk = ch.extension(EXT_PRE_SHARED_KEY).is_some();
-        self.ja3 = Some(ja3(ch));
+        self.ja3 = with_ja3.then(|| ja3(ch));
         self.ja4 = Some(ja4_with(ch, protocol, scratch));
     }
 
@@ -1167,12 +1182,16 @@ impl TlsSession {
             return;
         };
         self.client_session_id = ch.session_id().iter().copied().take(32).collect();
+        let with_ja3 = self.config.ja3;
         match scratch {
-            Scratch::Caller(sc) => self.summary.record_client_hello(&ch, Ja4Protocol::Tcp, sc),
+            Scratch::Caller(sc) => {
+                self.summary
+                    .record_client_hello_with(&ch, Ja4Protocol::Tcp, sc, with_ja3);
+            }
             Scratch::None => {
                 let mut sc = Box::new(Ja4Scratch::new());
                 self.summary
-                    .record_client_hello(&ch, Ja4Protocol::Tcp, &mut sc);
+                    .record_client_hello_with(&ch, Ja4Protocol::Tcp, &mut sc, with_ja3);
             }
         }
     }
@@ -1199,7 +1218,7 @@ impl TlsSession {
             .alpn()
             .map(|n| n.iter().copied().take(MAX_ALPN_LEN).collect());
         s.server_key_share_group = sh.key_share_group();
-        s.ja3s = Some(ja3s(&sh));
+        s.ja3s = self.config.ja3.then(|| ja3s(&sh));
         s.resumption.server_psk = sh.extension(EXT_PRE_SHARED_KEY).is_some();
         s.resumption.server_ticket_ext = sh.extension(EXT_SESSION_TICKET).is_some();
         if version.0 <= ProtocolVersion::TLS1_2.0 {

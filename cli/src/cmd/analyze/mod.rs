@@ -532,9 +532,15 @@ impl Engine {
             let stream = obs.stream;
             let (mut not_tls, mut pass_through) = (false, false);
             if stream.gap.is_some() || !stream.data.is_empty() {
+                // `flows` shows no certificate and no JA3/JA3S: not computing them.
+                let all = emit.mode == Mode::Tls;
                 let slot = emit.sessions.entry(obs.id).or_insert_with(|| {
                     Some(Box::new(Tracked {
-                        session: TlsSession::new(TlsConfig::default()),
+                        session: TlsSession::new(TlsConfig {
+                            parse_certificates: all,
+                            ja3: all,
+                            ..TlsConfig::default()
+                        }),
                         pass_through: false,
                     }))
                 });
