@@ -43,7 +43,7 @@ fn summary(out: &Output) -> String {
         .join("\n")
 }
 
-/// A generated capture of many rounds (1024 frames each) and blocks, with many connections.
+/// A generated capture of many rounds (2048 frames each) and blocks, with many connections.
 fn big_capture(test: &str) -> PathBuf {
     let path = std::env::temp_dir().join(format!("flowsleuth-{test}-{}.pcap", std::process::id()));
     let cfg = samplegen::big::BigConfig {
