@@ -61,7 +61,7 @@ pub(super) struct StreamBuf {
     /// The reader returned 0.
     eof: bool,
     /// Stream offset of `buf[start]`.
-    offset: u64,
+    pub(super) offset: u64,
     /// The buffer never grows beyond this.
     max: usize,
 }
@@ -132,13 +132,13 @@ impl StreamBuf {
         Ok(self.end - self.start)
     }
 
-    fn consume(&mut self, n: usize) {
+    pub(super) fn consume(&mut self, n: usize) {
         let n = n.min(self.end - self.start);
         self.start += n;
         self.offset += n as u64;
     }
 
-    fn skip(&mut self, n: u64) -> io::Result<u64> {
+    pub(super) fn skip(&mut self, n: u64) -> io::Result<u64> {
         let buffered = (self.end - self.start) as u64;
         if n <= buffered {
             // n fits in usize because it is at most the buffered length.

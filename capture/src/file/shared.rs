@@ -203,7 +203,9 @@ impl SharedBuf {
 #[cfg(test)]
 mod tests {
     use super::super::input::tests::Trickle;
+    use super::super::input::StreamBuf;
     use super::*;
+    use proptest::prelude::*;
 
     fn shared(data: Vec<u8>, chunk: usize, max: usize) -> SharedBuf {
         SharedBuf::new(
@@ -292,5 +294,55 @@ mod tests {
             &data[10..10 + BLOCK_LEN * 2]
         );
         assert_eq!(&held.bytes()[..10], &data[..10]);
+    }
+
+    proptest! {
+        /// Any sequence of fills, consumes and skips over any chunking: the same windows,
+        /// offsets and results as the plain streaming buffer, while a clone of every block
+        /// seen is held (so that blocks are replaced) and checked unchanged at the end.
+        #[test]
+        fn behaves_as_the_plain_streaming_buffer(
+            len in 0usize..600_000,
+            chunk in 1usize..300_000,
+            ops in proptest::collection::vec((0u8..3, 0usize..300_000), 1..60),
+        ) {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 253) as u8).collect();
+            let trickle = || Box::new(Trickle { data: data.clone(), pos: 0, chunk, err: None });
+            let max = 256 * 1024;
+            let mut plain = StreamBuf::new(trickle(), max);
+            let mut shared = SharedBuf::new(trickle(), max);
+            let mut held: Vec<(SharedBlock, usize, u64, usize)> = Vec::new();
+            for (op, n) in ops {
+                match op {
+                    0 => {
+                        let (a, b) = (plain.fill(n), shared.fill(n));
+                        prop_assert_eq!(a.is_ok(), b.is_ok());
+                        if let (Ok(a), Ok(b)) = (a, b) {
+                            // Both hold at least what was asked for (or all that is left).
+                            prop_assert_eq!(a.min(n), b.min(n));
+                        }
+                    }
+                    1 => {
+                        let k = n.min(plain.window().len()).min(shared.window().len());
+                        plain.consume(k);
+                        shared.consume(k);
+                    }
+                    _ => {
+                        let n = n as u64;
+                        prop_assert_eq!(plain.skip(n).unwrap(), shared.skip(n).unwrap());
+                    }
+                }
+                prop_assert_eq!(plain.offset, shared.offset);
+                let k = plain.window().len().min(shared.window().len());
+                prop_assert_eq!(&plain.window()[..k], &shared.window()[..k]);
+                let at = shared.offset as usize;
+                prop_assert_eq!(shared.window(), &data[at..at + shared.window().len()]);
+                held.push((shared.block().clone(), shared.start, shared.offset, k));
+            }
+            for (block, start, offset, k) in &held {
+                let at = *offset as usize;
+                prop_assert_eq!(&block.bytes()[*start..*start + *k], &data[at..at + *k]);
+            }
+        }
     }
 }
