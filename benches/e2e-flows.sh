@@ -5,7 +5,10 @@
 #
 #   bash benches/e2e-flows.sh [PACKETS]     (default 1000000; needs ndpiReader, tshark, GNU time)
 #
-# Best of RUNS (default 3) for each command; tshark runs once (it is the slow peer).
+# Best of RUNS (default 3) for each command; tshark runs once (it is the slow peer). Then PAIRS
+# (default 5) alternating runs of `flows` and ndpiReader, one right after the other: on a
+# shared machine whose speed drifts by 20-30 % within minutes, the ratio within each pair is
+# the steadier figure, and the script prints every pair's ratio, their median and range.
 # flowsleuth runs with its default threads (on 2 cores: two workers, each reading the whole
 # file and tracking half of the connections) and again with --threads 1; ndpiReader and tshark
 # read a file on one thread.
@@ -14,6 +17,7 @@ cd "$(dirname "$0")/.."
 
 PACKETS=${1:-1000000}
 RUNS=${RUNS:-3}
+PAIRS=${PAIRS:-5}
 OUT=benches/out
 mkdir -p "$OUT"
 BIG="$OUT/mixed-$PACKETS.pcap"
@@ -59,3 +63,22 @@ echo "  flows vs ndpiReader:  $(ratio flows ndpi) (target >= 10x); peak RSS $(pc
 echo "  tls   vs ndpiReader:  $(ratio tls ndpi); peak RSS $(pct tls ndpi) of ndpiReader's"
 echo "  tls   vs tshark SNI:  $(ratio tls tshark) (target >= 50x)"
 echo "  one thread: flows $(ratio flows1 ndpi), tls $(ratio tls1 ndpi) vs ndpiReader (ndpiReader uses one)"
+
+# Alternating pairs: flows then ndpiReader, ratio per pair.
+if [ "$PAIRS" -gt 0 ]; then
+    echo
+    ratios=()
+    for i in $(seq "$PAIRS"); do
+        /usr/bin/time -f "%e %M" -o "$OUT/time.txt" $FS flows -r "$BIG" --format jsonl >"$OUT/out-flows.txt" 2>/dev/null
+        read -r fs fsrss < "$OUT/time.txt"
+        /usr/bin/time -f "%e %M" -o "$OUT/time.txt" ndpiReader -q -i "$BIG" >/dev/null 2>&1
+        read -r nd ndrss < "$OUT/time.txt"
+        r=$(awk "BEGIN{printf \"%.1f\", $nd / $fs}")
+        ratios+=("$r")
+        printf 'pair %d: flows %.2f s %d KiB, ndpiReader %.2f s: %sx, RSS %s\n' "$i" "$fs" "$fsrss" "$nd" "$r" \
+            "$(awk "BEGIN{printf \"%.1f%%\", 100 * $fsrss / $ndrss}")"
+    done
+    printf '%s\n' "${ratios[@]}" | sort -n | awk '{v[NR]=$1} END{
+        m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2;
+        printf "pairs: flows vs ndpiReader median %.1fx, range %.1fx-%.1fx over %d pairs (target >= 10x)\n", m, v[1], v[NR], NR}'
+fi
