@@ -460,18 +460,12 @@ impl Engine {
         }
     }
 
-    /// One packet through the table and, for reassembled bytes, the TLS session.
+    /// One packet through the table and, for reassembled bytes, the TLS session. With shards
+    /// (a worker of [`sharded`], for a frame whose bytes did not tell its shard), the packet
+    /// is decoded and followed only if it is of this engine's shard.
     fn packet(&mut self, pkt: &PacketRef<'_>, tally: &mut Tally) -> anyhow::Result<()> {
-        // With shards: another worker's packet is skipped, without decoding it when its bytes
-        // tell whose it is. Each worker counts only its own packets.
-        let mine = self
-            .shard
-            .and_then(|(k, n)| sharded::fast_shard(pkt.link, pkt.data, n).map(|s| s == k));
-        if mine == Some(false) {
-            return Ok(());
-        }
         let decoded = decode::decode(pkt.link, pkt.data);
-        if let (None, Some((k, n))) = (mine, self.shard) {
+        if let Some((k, n)) = self.shard {
             if sharded::shard_of(&decoded, n) != k {
                 return Ok(());
             }
