@@ -5,8 +5,9 @@
 //!   nanosecond timestamps) and pcapng (several sections, several interfaces with different link
 //!   types and timestamp resolutions, Enhanced, Simple and obsolete Packet Blocks), plain or
 //!   gzip-compressed (recognised by content), from a path, standard input, a reader or memory.
-//!   Plain files are memory-mapped and frames borrow the map; everything else goes through one
-//!   bounded, reused buffer. No allocation per frame, no record longer than 16 MiB buffered;
+//!   Frames borrow one bounded, reused buffer ([`FileSource::open_shared`] instead reads into
+//!   reference-counted blocks, so that frames can be handed to other threads without copying).
+//!   No allocation per frame, no record longer than 16 MiB buffered;
 //! * captures live through libpcap ([`LiveSource`], feature `libpcap`, on by default), with a
 //!   stop flag for a clean Ctrl-C;
 //! * filters frames read from files with libpcap-compiled BPF ([`BpfFilter`], feature
