@@ -185,23 +185,7 @@ impl FileSource {
     /// [`CaptureError::UnsupportedLinkType`] for a pcap file whose link type `decode` does not
     /// know.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let open_err = |source| CaptureError::Open {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = File::open(path).map_err(open_err)?;
-        let meta = file.metadata().map_err(open_err)?;
-        if meta.is_dir() {
-            return Err(open_err(io::Error::other("is a directory")));
-        }
-        let total = meta.is_file().then_some(meta.len());
-        Self::stream_ahead(
-            path.to_path_buf(),
-            path.to_path_buf(),
-            Box::new(file),
-            total,
-            true,
-        )
+        Self::open_file(path, false)
     }
 
     /// Opens a capture file as [`FileSource::open`] does, reading it into blocks that frames
@@ -215,6 +199,11 @@ impl FileSource {
     /// # Errors
     /// As [`FileSource::open`].
     pub fn open_shared(path: &Path) -> Result<Self, CaptureError> {
+        Self::open_file(path, true)
+    }
+
+    /// [`open`](Self::open), or with `shared` [`open_shared`](Self::open_shared).
+    fn open_file(path: &Path, shared: bool) -> Result<Self, CaptureError> {
         let open_err = |source| CaptureError::Open {
             path: path.to_path_buf(),
             source,
@@ -231,7 +220,7 @@ impl FileSource {
             Box::new(file),
             total,
             true,
-            true,
+            shared,
         )
     }
 

@@ -49,6 +49,35 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// An error for a window of `n` bytes asked of a buffer bounded to `max` (the parsers never
+/// ask for more than a record's length, itself bounded: a bug if it happens).
+pub(super) fn check_request(n: usize, max: usize) -> io::Result<()> {
+    if n > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("internal error: {n} bytes requested from a {max} byte buffer"),
+        ));
+    }
+    Ok(())
+}
+
+/// One read into `space`, the bytes after `*end`: moves `*end` on, or sets `*eof` when the
+/// reader has ended. Interrupted reads are retried by the caller's loop.
+pub(super) fn read_more(
+    reader: &mut Box<dyn Read + Send>,
+    space: &mut [u8],
+    end: &mut usize,
+    eof: &mut bool,
+) -> io::Result<()> {
+    match reader.read(space) {
+        Ok(0) => *eof = true,
+        Ok(k) => *end += k,
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
 /// A bounded buffer over a reader. The buffer is allocated once, grows only when a record is
 /// longer than it (up to `max`), and is reused for every record.
 pub(super) struct StreamBuf {
@@ -95,15 +124,7 @@ impl StreamBuf {
 
     /// Reads until the window holds `n` bytes or the reader ends; returns the window length.
     pub(super) fn fill(&mut self, n: usize) -> io::Result<usize> {
-        if n > self.max {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "internal error: {n} bytes requested from a {} byte buffer",
-                    self.max
-                ),
-            ));
-        }
+        check_request(n, self.max)?;
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -122,12 +143,7 @@ impl StreamBuf {
             let Some(space) = self.buf.get_mut(self.end..) else {
                 break;
             };
-            match self.reader.read(space) {
-                Ok(0) => self.eof = true,
-                Ok(k) => self.end += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+            read_more(&mut self.reader, space, &mut self.end, &mut self.eof)?;
         }
         Ok(self.end - self.start)
     }
@@ -272,6 +288,18 @@ pub(super) mod tests {
         pub(in crate::file) err: Option<io::ErrorKind>,
     }
 
+    impl Trickle {
+        /// `data`, at most `chunk` bytes per read, then the end.
+        pub(in crate::file) fn boxed(data: Vec<u8>, chunk: usize) -> Box<Self> {
+            Box::new(Self {
+                data,
+                pos: 0,
+                chunk,
+                err: None,
+            })
+        }
+    }
+
     impl Read for Trickle {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             let n = buf.len().min(self.chunk).min(self.data.len() - self.pos);
@@ -287,15 +315,7 @@ pub(super) mod tests {
     }
 
     fn stream(data: Vec<u8>, chunk: usize, max: usize) -> Input {
-        Input::Stream(StreamBuf::new(
-            Box::new(Trickle {
-                data,
-                pos: 0,
-                chunk,
-                err: None,
-            }),
-            max,
-        ))
+        Input::Stream(StreamBuf::new(Trickle::boxed(data, chunk), max))
     }
 
     #[test]

@@ -13,6 +13,8 @@ use std::fmt;
 use std::io::{self, Read};
 use std::sync::Arc;
 
+use super::input::{check_request, read_more};
+
 /// Size of a block: large enough for a few hundred typical frames per read, small enough that
 /// the blocks held by frames in flight between threads stay a few MiB.
 pub(super) const BLOCK_LEN: usize = 256 * 1024;
@@ -100,15 +102,7 @@ impl SharedBuf {
 
     /// Reads until the window holds `n` bytes or the reader ends; returns the window length.
     pub(super) fn fill(&mut self, n: usize) -> io::Result<usize> {
-        if n > self.max {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "internal error: {n} bytes requested from a {} byte buffer",
-                    self.max
-                ),
-            ));
-        }
+        check_request(n, self.max)?;
         while self.end - self.start < n && !self.eof {
             let unique = Arc::get_mut(&mut self.block.0).is_some();
             if unique && self.start == self.end {
@@ -122,12 +116,7 @@ impl SharedBuf {
             else {
                 break; // not reached: move_window leaves an unshared block with room
             };
-            match self.reader.read(space) {
-                Ok(0) => self.eof = true,
-                Ok(k) => self.end += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+            read_more(&mut self.reader, space, &mut self.end, &mut self.eof)?;
         }
         Ok(self.end - self.start)
     }
@@ -208,34 +197,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn shared(data: Vec<u8>, chunk: usize, max: usize) -> SharedBuf {
-        SharedBuf::new(
-            Box::new(Trickle {
-                data,
-                pos: 0,
-                chunk,
-                err: None,
-            }),
-            max,
-        )
-    }
-
-    #[test]
-    fn fill_consume_skip_track_offsets() {
-        let data: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
-        let mut input = shared(data.clone(), 7, 1024);
-        assert_eq!(input.fill(100).unwrap(), 105);
-        assert_eq!(&input.window()[..100], &data[..100]);
-        input.consume(60);
-        assert_eq!(input.offset, 60);
-        assert!(input.fill(1000).unwrap() >= 1000);
-        assert_eq!(&input.window()[..1000], &data[60..1060]);
-        assert_eq!(input.skip(5000).unwrap(), 5000);
-        assert_eq!(input.offset, 5060);
-        input.fill(10).unwrap();
-        assert_eq!(&input.window()[..10], &data[5060..5070]);
-        assert_eq!(input.skip(1_000_000).unwrap(), 10_000 - 5060);
-        assert_eq!(input.fill(1).unwrap(), 0);
-        assert!(input.fill(1025).is_err());
+        SharedBuf::new(Trickle::boxed(data, chunk), max)
     }
 
     #[test]
@@ -307,7 +269,7 @@ mod tests {
             ops in proptest::collection::vec((0u8..3, 0usize..300_000), 1..60),
         ) {
             let data: Vec<u8> = (0..len).map(|i| (i * 31 % 253) as u8).collect();
-            let trickle = || Box::new(Trickle { data: data.clone(), pos: 0, chunk, err: None });
+            let trickle = || Trickle::boxed(data.clone(), chunk);
             let max = 256 * 1024;
             let mut plain = StreamBuf::new(trickle(), max);
             let mut shared = SharedBuf::new(trickle(), max);

@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use capture::{CaptureError, FileSource, PacketSource, Timestamp};
+use capture::{CaptureError, FileSource, PacketRef, PacketSource, Timestamp};
 use decode::LinkType;
 
 /// A directory under the system temp dir, removed on drop.
@@ -54,6 +54,20 @@ pub struct Owned {
     pub data: Vec<u8>,
 }
 
+impl From<&PacketRef<'_>> for Owned {
+    fn from(p: &PacketRef<'_>) -> Self {
+        Self {
+            frame: p.frame,
+            ts: p.ts,
+            caplen: p.caplen,
+            origlen: p.origlen,
+            link: p.link,
+            interface: p.interface,
+            data: p.data.to_vec(),
+        }
+    }
+}
+
 /// Reads every frame; returns them and the error that ended the source, if any. Checks the
 /// invariants every source must keep on the way.
 pub fn drain(src: &mut impl PacketSource) -> (Vec<Owned>, Option<CaptureError>) {
@@ -69,15 +83,7 @@ pub fn drain(src: &mut impl PacketSource) -> (Vec<Owned>, Option<CaptureError>) 
                     "frame {} after {want}",
                     p.frame
                 );
-                out.push(Owned {
-                    frame: p.frame,
-                    ts: p.ts,
-                    caplen: p.caplen,
-                    origlen: p.origlen,
-                    link: p.link,
-                    interface: p.interface,
-                    data: p.data.to_vec(),
-                });
+                out.push(Owned::from(&p));
             }
             Ok(None) => return (out, None),
             Err(e) => {
@@ -128,15 +134,7 @@ pub fn shared_frames_of(src: &mut FileSource) -> (Vec<Owned>, Option<String>) {
     let error = loop {
         let (frame, len) = match src.next_packet() {
             Ok(Some(p)) => {
-                out.push(Owned {
-                    frame: p.frame,
-                    ts: p.ts,
-                    caplen: p.caplen,
-                    origlen: p.origlen,
-                    link: p.link,
-                    interface: p.interface,
-                    data: p.data.to_vec(),
-                });
+                out.push(Owned::from(&p));
                 (p.frame, p.data.len())
             }
             Ok(None) => break None,

@@ -630,17 +630,11 @@ fn send_tail(
     buf: &RefCell<Vec<u8>>,
     tx: &SyncSender<Msg>,
 ) -> anyhow::Result<bool> {
-    let rest = engine.end_all();
-    let mut order: Vec<(u64, FlowId, usize)> = rest
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.first_frame, r.id, i))
-        .collect();
-    order.sort_unstable();
+    let (rest, order) = engine.end_all();
     for part in order.chunks(TAIL_CHUNK) {
         let mut chunk = TailChunk::default();
         buf.borrow_mut().clear();
-        for r in part.iter().filter_map(|&(_, _, i)| rest.get(i)) {
+        for r in part.iter().filter_map(|&i| rest.get(i)) {
             engine.emit.emit(r);
             engine.emit.out.flush_stream()?;
             let end = buf.borrow().len();
