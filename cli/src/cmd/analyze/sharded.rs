@@ -139,13 +139,15 @@ pub(super) fn shard_of(d: &DecodedPacket<'_>, n: usize) -> usize {
 }
 
 /// [`shard_of`] straight from the frame's bytes, without decoding it, for the common case: an
-/// untagged Ethernet frame carrying TCP or UDP directly in an unfragmented IPv4 packet or in
-/// IPv6 without extension headers. `None` for everything else (decode, then [`shard_of`]).
+/// Ethernet frame, untagged or with up to [`decode::MAX_VLANS`] VLAN tags (the outermost id is
+/// part of the key), carrying TCP or UDP directly in an unfragmented IPv4 packet or in IPv6
+/// without extension headers; and ARP, which has no connection (shard 0). `None` for
+/// everything else (decode, then [`shard_of`]).
 ///
-/// Where both give a shard they agree (the same address and port bytes go through the same
-/// [`shard_mix`]; tested on every sample capture), so a connection never spans two workers.
-/// A frame that `shard_of` would call unattributed (a header cut short, say) may get a shard
-/// here: it is then counted by that worker instead of worker 0.
+/// Where both give a shard they agree (the same address, port and VLAN bytes go through the
+/// same [`shard_mix`]; tested on every sample capture), so a connection never spans two
+/// workers. A frame that `shard_of` would call unattributed (a header cut short, say) may get
+/// a shard here: it is then counted by that worker instead of worker 0.
 pub(super) fn fast_shard(link: LinkType, frame: &[u8], n: usize) -> Option<usize> {
     if link != LinkType::Ethernet {
         return None;
@@ -153,8 +155,24 @@ pub(super) fn fast_shard(link: LinkType, frame: &[u8], n: usize) -> Option<usize
     let be16 = |b: &[u8], at: usize| -> Option<u16> {
         Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
     };
-    let ip = frame.get(14..)?;
-    let (src, dst, protocol, l4) = match be16(frame, 12)? {
+    // The EtherType field, after any VLAN tags (the same TPIDs as `EtherType::is_vlan`).
+    let mut at = 12;
+    let mut vlan = None;
+    let mut ethertype = be16(frame, at)?;
+    for tags in 1.. {
+        if !matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) {
+            break;
+        }
+        if tags > decode::MAX_VLANS {
+            return None;
+        }
+        let tci = be16(frame, at + 2)?;
+        vlan.get_or_insert(tci & 0x0fff);
+        at += 4;
+        ethertype = be16(frame, at)?;
+    }
+    let ip = frame.get(at + 2..)?;
+    let (src, dst, protocol, l4) = match ethertype {
         0x0800 => {
             let ihl = usize::from(ip.first()? & 0x0f) * 4;
             // Version 4, a whole header, not a fragment (MF clear, offset 0).
@@ -176,13 +194,15 @@ pub(super) fn fast_shard(link: LinkType, frame: &[u8], n: usize) -> Option<usize
                 |at: usize| -> Option<u64> { Some(fold_v6(ip.get(at..at + 16)?.try_into().ok()?)) };
             (addr(8)?, addr(24)?, *ip.get(6)?, ip.get(40..)?)
         }
+        // ARP and RARP: no connection key, so `shard_of` says 0.
+        0x0806 | 0x8035 => return Some(0),
         _ => return None,
     };
     if protocol != 6 && protocol != 17 {
         return None;
     }
     let (sport, dport) = (be16(l4, 0)?, be16(l4, 2)?);
-    Some(shard_mix((src, sport), (dst, dport), protocol, None, n))
+    Some(shard_mix((src, sport), (dst, dport), protocol, vlan, n))
 }
 
 /// An IPv6 address folded to 64 bits.
@@ -659,35 +679,45 @@ mod tests {
     use super::*;
 
     /// Checks every frame of `source`: wherever the bytes give a shard (for 2, 3 and 4
-    /// shards), it is the decoded packet's. Returns how many frames the bytes decided.
-    fn check(source: &mut capture::FileSource, name: &str) -> usize {
-        let mut decided = 0;
+    /// shards), it is the decoded packet's. Returns how many frames the bytes decided, and how
+    /// many of those had VLAN tags.
+    fn check(source: &mut capture::FileSource, name: &str) -> (usize, usize) {
+        let (mut decided, mut tagged) = (0, 0);
         while let Some(pkt) = source.next_packet().unwrap_or(None) {
             let d = decode::decode(pkt.link, pkt.data);
+            let arp = matches!(d.net, Some(decode::Net::Arp(_)));
             for n in 2..=4 {
                 if let Some(s) = fast_shard(pkt.link, pkt.data, n) {
                     decided += 1;
-                    if FlowKey::from_packet(&d).is_some() {
+                    if FlowKey::from_packet(&d).is_some() || arp {
                         assert_eq!(s, shard_of(&d, n), "{name} frame {} n {n}", pkt.frame);
+                    }
+                    if !d.vlans.is_empty() {
+                        tagged += 1;
                     }
                 }
             }
         }
-        decided
+        (decided, tagged)
     }
 
     #[test]
     fn shard_from_bytes_agrees_with_the_decoded_key() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-pcaps");
-        let mut decided = 0;
+        let (mut decided, mut tagged) = (0, 0);
+        let mut add = |(d, t)| {
+            decided += d;
+            tagged += t;
+        };
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             // The README and the script are not captures.
             if let Ok(mut source) = read::open(&path) {
-                decided += check(&mut source, &path.display().to_string());
+                add(check(&mut source, &path.display().to_string()));
             }
         }
-        // The generated capture: IPv4 and IPv6, TCP, UDP and others, many connections.
+        // The generated capture: IPv4 and IPv6, TCP, UDP and others, VLAN tags, many
+        // connections.
         let mut bytes = Vec::new();
         let cfg = samplegen::big::BigConfig {
             packets: 20_000,
@@ -695,16 +725,16 @@ mod tests {
         };
         samplegen::big::write(&mut bytes, &cfg).unwrap();
         let mut source = capture::FileSource::from_bytes("big", bytes).unwrap();
-        decided += check(&mut source, "big");
+        add(check(&mut source, "big"));
         assert!(
-            decided > 40_000,
-            "only {decided} frames decided from their bytes"
+            decided > 50_000 && tagged > 5_000,
+            "only {decided} frames decided from their bytes, {tagged} with VLAN tags"
         );
     }
 
     #[test]
     fn shard_from_bytes_leaves_the_rest_to_decoding() {
-        // An IPv4 fragment (MF set), a VLAN-tagged frame and ICMP: decode decides.
+        // An IPv4 fragment (MF set), ICMP, and more VLAN tags than decode takes: decode decides.
         let mut v4 = vec![0u8; 14 + 20 + 8];
         v4[12..14].copy_from_slice(&[0x08, 0x00]);
         v4[14] = 0x45;
@@ -716,9 +746,25 @@ mod tests {
         let mut icmp = v4.clone();
         icmp[23] = 1;
         assert_eq!(fast_shard(LinkType::Ethernet, &icmp, 2), None);
-        let mut tagged = v4.clone();
-        tagged[12..14].copy_from_slice(&[0x81, 0x00]);
+        // Four VLAN tags: more than decode takes.
+        let mut tagged = v4[..12].to_vec();
+        for _ in 0..4 {
+            tagged.extend_from_slice(&[0x81, 0x00, 0x00, 0x05]);
+        }
+        tagged.extend_from_slice(&v4[12..]);
         assert_eq!(fast_shard(LinkType::Ethernet, &tagged, 2), None);
+        // One tag: decided, and its id is part of the key.
+        let mut one = v4[..12].to_vec();
+        one.extend_from_slice(&[0x81, 0x00, 0x00, 0x05]);
+        one.extend_from_slice(&v4[12..]);
+        let shards: Vec<Option<usize>> = (0..64u8)
+            .map(|vid| {
+                one[15] = vid;
+                fast_shard(LinkType::Ethernet, &one, 4)
+            })
+            .collect();
+        assert!(shards.iter().all(Option::is_some));
+        assert!(shards.windows(2).any(|w| w[0] != w[1]), "{shards:?}");
         assert_eq!(fast_shard(LinkType::Raw, &v4[14..], 2), None);
         // Cut inside the ports.
         assert_eq!(fast_shard(LinkType::Ethernet, &v4[..14 + 20 + 3], 2), None);
