@@ -372,10 +372,7 @@ fn hash_key(seed: (u64, u64), key: &FlowKey) -> u64 {
         put(at + 17, &e.port.to_be_bytes());
     }
     put(38, &[key.protocol.0]);
-    if let Some(v) = key.vlan {
-        put(39, &[1]);
-        put(40, &v.to_be_bytes());
-    }
+    put(39, &vlan);
     h.write(&buf);
     h.finish()
 }
