@@ -90,8 +90,9 @@ pub(crate) trait Row {
     const NAME: &'static str;
     /// The columns shown by `--format table`, with their widths.
     const TABLE: &'static [(&'static str, usize)];
-    /// One cell per entry of [`COLUMNS`](Self::COLUMNS).
-    fn cells(&self) -> Vec<Cell<'_>>;
+    /// One cell per entry of [`COLUMNS`](Self::COLUMNS) (an array where the count is fixed:
+    /// no allocation per record).
+    fn cells(&self) -> impl AsRef<[Cell<'_>]>;
 }
 
 /// Writes records in one format to one buffered writer (or a Parquet file).
@@ -192,6 +193,7 @@ impl<W: Write> RecordWriter<W> {
     pub(crate) fn write<R: Row>(&mut self, row: &R) -> io::Result<()> {
         self.header::<R>()?;
         let cells = row.cells();
+        let cells = cells.as_ref();
         debug_assert_eq!(cells.len(), R::COLUMNS.len());
         debug_assert!(
             cells
@@ -203,14 +205,14 @@ impl<W: Write> RecordWriter<W> {
         self.written += 1;
         match self.format {
             RecordFormat::Parquet => match &mut self.parquet {
-                Some(p) => p.push(&cells),
+                Some(p) => p.push(cells),
                 None => Ok(()),
             },
             RecordFormat::Jsonl => {
                 // Built in a reused buffer, then one write: cheaper than many small writes
                 // through the boxed writer.
                 self.line.clear();
-                write_json_row(&mut self.line, &self.keys, &cells)?;
+                write_json_row(&mut self.line, &self.keys, cells)?;
                 self.line.push(b'\n');
                 self.out.write_all(&self.line)
             }

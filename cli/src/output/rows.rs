@@ -176,7 +176,7 @@ impl Row for FlowRow<'_> {
         ("tls_sni", 0),
     ];
 
-    fn cells(&self) -> Vec<Cell<'_>> {
+    fn cells(&self) -> impl AsRef<[Cell<'_>]> {
         let r = self.rec;
         let tls = self.tls;
         let midstream = [r.orig_reassembly, r.resp_reassembly]
@@ -187,7 +187,7 @@ impl Row for FlowRow<'_> {
             Some(a) => vec![bytes_text(a)],
             None => t.alpn_offered.iter().map(|a| bytes_text(a)).collect(),
         });
-        vec![
+        [
             Cell::U64(r.first_frame),
             Cell::Time(r.first_ts),
             Cell::Time(r.last_ts),
@@ -311,7 +311,7 @@ impl Row for TlsRow<'_> {
         ("sni", 0),
     ];
 
-    fn cells(&self) -> Vec<Cell<'_>> {
+    fn cells(&self) -> impl AsRef<[Cell<'_>]> {
         let r = self.rec;
         let t = self.tls;
         let leaf = t.server_certs.first().filter(|c| c.parse_error.is_none());
