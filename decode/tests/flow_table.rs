@@ -483,6 +483,40 @@ fn stop_and_pass_through_reassembly() {
 }
 
 #[test]
+fn pass_through_of_one_side() {
+    let mut run = Run::new(FlowConfig {
+        reassemble: Some(reassemble_all),
+        ..FlowConfig::default()
+    });
+    for p in handshake() {
+        run.feed(0, &p);
+    }
+    run.feed(0, &tcp(C, S, 1001, 5001, ACK, b"abc"));
+    let (_, _, d, _) = run.feed(0, &tcp(S, C, 5001, 1004, ACK, b"OK")).unwrap();
+    assert_eq!(d, b"OK");
+    // Only the server's bytes stop being kept: its later bytes are still delivered in order,
+    // and its retransmissions are no longer compared; the client's still are.
+    let key = decode::flow::FlowKey::from_packet(&decode(LinkType::Raw, &handshake()[0]))
+        .unwrap()
+        .0;
+    assert!(run
+        .table
+        .pass_through_side(&key, decode::flow::FlowId(1), Role::Resp));
+    let (_, _, d, _) = run.feed(0, &tcp(S, C, 5003, 1004, ACK, b"xyz")).unwrap();
+    assert_eq!(d, b"xyz");
+    run.feed(0, &tcp(S, C, 5003, 1004, ACK, b"XYZ")); // not compared
+    run.feed(0, &tcp(C, S, 1001, 5006, ACK, b"aXc")); // compared: frame 8
+    let r = run.finish()[0];
+    let (orig, resp) = (r.orig_reassembly.unwrap(), r.resp_reassembly.unwrap());
+    assert_eq!(
+        (orig.overlap_conflicts, orig.first_conflict_frame),
+        (1, Some(8))
+    );
+    assert_eq!((resp.overlap_conflicts, resp.old_bytes), (0, 3));
+    assert_eq!((orig.delivered, resp.delivered), (3, 5));
+}
+
+#[test]
 fn eviction_at_the_cap_is_reported() {
     let mut run = Run::new(FlowConfig {
         max_flows: 2,

@@ -125,6 +125,8 @@ fn hello_retry_request_and_pq_groups() {
     );
     feed(&mut s, S, &record(22, &hrr), 2).unwrap();
     feed(&mut s, S, &record(20, &[1]), 2).unwrap();
+    // A HelloRetryRequest and a middlebox-compatibility CCS encrypt nothing.
+    assert!(!s.is_encrypted(C) && !s.is_encrypted(S));
     // Second ClientHello: different SNI, must not replace the first one's fingerprint data.
     // Its key share: x25519 (0x001d), the group the HelloRetryRequest asked for.
     let mut share = vec![0x00, 0x24, 0x00, 0x1d, 0x00, 0x20];
@@ -149,6 +151,7 @@ fn hello_retry_request_and_pq_groups() {
             (0x29, vec![0, 0]),
         ],
     );
+    assert!(!s.is_encrypted(C) && !s.is_encrypted(S));
     feed(
         &mut s,
         S,
@@ -156,6 +159,8 @@ fn hello_retry_request_and_pq_groups() {
         4,
     )
     .unwrap();
+    // TLS 1.3: everything after the ServerHello is encrypted, both ways.
+    assert!(s.is_encrypted(C) && s.is_encrypted(S));
     feed(&mut s, C, &record(23, &[0; 30]), 5).unwrap();
     feed(&mut s, C, &record(23, &[0; 30]), 6).unwrap();
     feed(&mut s, S, &record(23, &[0; 30]), 7).unwrap();
@@ -224,6 +229,8 @@ fn tls12_resumption_plaintext_alert_and_early_close() {
         2,
     )
     .unwrap();
+    // TLS 1.2: each direction after its own ChangeCipherSpec.
+    assert!(s.is_encrypted(S) && !s.is_encrypted(C));
     feed(
         &mut s,
         C,
@@ -231,6 +238,7 @@ fn tls12_resumption_plaintext_alert_and_early_close() {
         3,
     )
     .unwrap();
+    assert!(s.is_encrypted(C));
     // A plaintext alert is impossible after CCS; an encrypted one is detected by its length.
     feed(&mut s, C, &record(21, &[0; 26]), 4).unwrap();
     let sum = s.summary();

@@ -27,8 +27,10 @@
 //!   caller-provided seed ([`FlowConfig::hash_seed`]).
 //! - **Reassembly only as long as it is needed.** A caller that has learnt what it needs
 //!   stops a connection's reassembly ([`FlowTable::stop_reassembly`], e.g. the stream is not
-//!   TLS) or switches it to pass-through ([`FlowTable::pass_through_reassembly`], e.g. a TLS
-//!   handshake is over): in-order bytes are then handed over from the packet without a copy.
+//!   TLS) or switches it, or one side of it, to pass-through
+//!   ([`FlowTable::pass_through_reassembly`], [`FlowTable::pass_through_side`], e.g. a TLS
+//!   direction whose handshake is encrypted): in-order bytes are then handed over from the
+//!   packet without a copy, and retransmissions are no longer compared.
 //! - Evidence is kept, not smoothed: reassembly gaps are reported, overlapping bytes that
 //!   differ are counted with the frame number of the first conflict, the first-seen bytes are
 //!   kept.

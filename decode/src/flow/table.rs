@@ -902,7 +902,7 @@ impl FlowTable {
     /// still tracked; its later segments are not reassembled. Returns whether the connection
     /// was found. Costs one hash lookup.
     pub fn stop_reassembly(&mut self, key: &FlowKey, id: FlowId) -> bool {
-        self.each_reassembler(key, id, true, Reassembler::stop)
+        self.each_reassembler(key, id, true, None, Reassembler::stop)
     }
 
     /// Switches connection `id` (both directions) to [pass-through
@@ -910,7 +910,14 @@ impl FlowTable {
     /// kept, for a caller that still reads the stream but no longer needs retransmissions
     /// compared (a TLS session past its handshake). Returns whether the connection was found.
     pub fn pass_through_reassembly(&mut self, key: &FlowKey, id: FlowId) -> bool {
-        self.each_reassembler(key, id, false, Reassembler::set_pass_through)
+        self.each_reassembler(key, id, false, None, Reassembler::set_pass_through)
+    }
+
+    /// [`pass_through_reassembly`](Self::pass_through_reassembly) for one side's bytes only
+    /// (e.g. a TLS direction whose handshake is encrypted from now on: only record headers
+    /// are read, so retransmitted bytes need not be kept to compare).
+    pub fn pass_through_side(&mut self, key: &FlowKey, id: FlowId, role: Role) -> bool {
+        self.each_reassembler(key, id, false, Some(role), Reassembler::set_pass_through)
     }
 
     fn each_reassembler(
@@ -918,6 +925,7 @@ impl FlowTable {
         key: &FlowKey,
         id: FlowId,
         create: bool,
+        only: Option<Role>,
         f: impl Fn(&mut Reassembler, &mut MemoryBudget),
     ) -> bool {
         let hash = hash_key(self.config.hash_seed, key);
@@ -942,7 +950,11 @@ impl FlowTable {
             flow.reasm = Some(Box::default());
         }
         if let Some(r) = flow.reasm.as_mut() {
-            r.iter_mut().for_each(|side| f(side, budget));
+            for (side, role) in r.iter_mut().zip([Role::Orig, Role::Resp]) {
+                if only.is_none_or(|o| o == role) {
+                    f(side, budget);
+                }
+            }
         }
         true
     }

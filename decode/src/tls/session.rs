@@ -643,6 +643,14 @@ impl TlsSession {
             .unwrap_or_default()
     }
 
+    /// Whether `dir`'s handshake is encrypted from now on (after its ChangeCipherSpec in
+    /// TLS <= 1.2, after the ServerHello in TLS 1.3): from here on only its record headers
+    /// (and plaintext alerts) are read, so a caller may stop keeping its bytes.
+    #[must_use]
+    pub fn is_encrypted(&self, dir: Dir) -> bool {
+        self.dirs.get(dir.index()).is_some_and(|d| d.encrypted)
+    }
+
     /// Whether a handshake message is pending (partly received) in `dir`.
     #[must_use]
     pub fn message_pending(&self, dir: Dir) -> bool {

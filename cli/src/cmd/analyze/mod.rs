@@ -326,8 +326,9 @@ impl Hasher for IdHasher {
 /// The TLS session of a connection and how its bytes are reassembled.
 struct Tracked {
     session: TlsSession,
-    /// The connection's reassembly was switched to pass-through (handshake over).
-    pass_through: bool,
+    /// The connection's reassembly was switched to pass-through (handshake over), per
+    /// direction (client, server).
+    pass_through: [bool; 2],
 }
 
 /// QUIC state of a UDP connection whose client sent a long-header packet.
@@ -524,7 +525,7 @@ impl Engine {
             }
             let (key, id) = (obs.key, obs.id);
             let stream = obs.stream;
-            let (mut not_tls, mut pass_through) = (false, false);
+            let (mut not_tls, mut pass_through) = (false, None);
             if stream.gap.is_some() || !stream.data.is_empty() {
                 // `flows` shows no certificate and no JA3/JA3S: not computing them.
                 let all = emit.mode == Mode::Tls;
@@ -535,7 +536,7 @@ impl Engine {
                             ja3: all,
                             ..TlsConfig::default()
                         }),
-                        pass_through: false,
+                        pass_through: [false; 2],
                     }))
                 });
                 if let Some(tracked) = slot {
@@ -553,19 +554,29 @@ impl Engine {
                     {
                         *slot = None;
                         not_tls = true;
-                    } else if !tracked.pass_through && session.summary().established {
-                        // Past the handshake only record headers are read: no need to keep
-                        // the bytes.
-                        tracked.pass_through = true;
-                        pass_through = true;
+                    } else if tracked.pass_through != [true; 2] {
+                        // Past the plaintext handshake only record headers are read: no need
+                        // to keep the bytes to compare retransmissions with. Each direction
+                        // once it is encrypted; both once the session is established.
+                        let side = usize::from(obs.role == decode::flow::Role::Resp);
+                        if session.summary().established {
+                            tracked.pass_through = [true; 2];
+                            pass_through = Some(None);
+                        } else if !tracked.pass_through[side] && session.is_encrypted(dir) {
+                            tracked.pass_through[side] = true;
+                            pass_through = Some(Some(obs.role));
+                        }
                     }
                 }
             }
             // Nothing more to learn from the bytes of a connection that is not TLS.
             if not_tls {
                 table.stop_reassembly(&key, id);
-            } else if pass_through {
-                table.pass_through_reassembly(&key, id);
+            } else if let Some(side) = pass_through {
+                match side {
+                    Some(role) => table.pass_through_side(&key, id, role),
+                    None => table.pass_through_reassembly(&key, id),
+                };
             }
         }
         match emit.error.take() {
