@@ -20,7 +20,7 @@
 //!   payload, never exceed [`FlowConfig::reassembly_cap_per_direction`] per direction, and
 //!   all together never exceed [`FlowConfig::reassembly_memory_limit`]. Every cap hit is
 //!   counted in [`FlowCounters`].
-//! - **No per-packet allocation after warm-up**: flow slots, the hash table and free lists
+//! - **No per-packet allocation after warm-up**: flow slots, the index (open addressing, `index.rs`) and free lists
 //!   grow to the cap and are then reused. Per-flow allocations: the reassembler pair of a
 //!   reassembled flow, and its buffers (growing by doubling up to the cap).
 //! - **No panic on any input**; no `unsafe`. The table is keyed with SipHash under a
@@ -72,6 +72,7 @@
 //! ```
 
 pub mod conn;
+mod index;
 pub mod key;
 pub mod reassembly;
 pub mod table;

@@ -4,9 +4,8 @@ use core::hash::Hasher;
 use core::net::IpAddr;
 use core::time::Duration;
 
-use hashbrown::HashTable;
-
 use super::conn::{ConnState, History, Kind, Seg, TcpState, Tracker};
+use super::index::Index;
 use super::key::{Direction, Endpoint, FlowKey};
 use super::reassembly::{Delivery, MemoryBudget, Pushed, Reassembler, ReassemblyStats};
 use crate::packet::{DecodedPacket, Net, Transport};
@@ -31,7 +30,7 @@ pub fn reassemble_all(_key: &FlowKey) -> bool {
 #[derive(Clone, Copy, Debug)]
 pub struct FlowConfig {
     /// Hard cap on live flows; at the cap the least recently seen flow is evicted. At least 1.
-    /// Each slot costs about 400 bytes plus its hash-table entry (64-bit targets).
+    /// Each slot costs about 400 bytes plus 8-32 bytes of index (64-bit targets).
     pub max_flows: usize,
     /// Idle time after which a TCP flow ends (Zeek `tcp_inactivity_timeout`: 5 min).
     pub tcp_idle_timeout: Duration,
@@ -316,7 +315,7 @@ pub const LRU_GRANULARITY: Nanos = 250_000_000;
 pub struct FlowTable {
     config: FlowConfig,
     timeouts: [Nanos; LISTS],
-    map: HashTable<(u32, u64)>,
+    index: Index,
     slots: Vec<Slot>,
     free: Vec<u32>,
     heads: [u32; LISTS],
@@ -448,7 +447,7 @@ impl FlowTable {
             ],
             budget: MemoryBudget::new(config.reassembly_memory_limit),
             config,
-            map: HashTable::new(),
+            index: Index::default(),
             slots: Vec::new(),
             free: Vec::new(),
             heads: [NIL; LISTS],
@@ -594,8 +593,8 @@ impl FlowTable {
         let Some(mut flow) = self.slots.get_mut(i as usize).and_then(|s| s.flow.take()) else {
             return;
         };
-        if let Ok(e) = self.map.find_entry(flow.hash, |&(j, _)| j == i) {
-            e.remove();
+        if let Some((pos, _)) = self.index.find(flow.hash as u32, |j| j == i) {
+            self.index.remove_at(pos);
         }
         self.free.push(i);
         self.live -= 1;
@@ -723,7 +722,7 @@ impl FlowTable {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.map.insert_unique(hash, (i, hash), |&(_, h)| h);
+        self.index.insert(hash as u32, i);
         self.live += 1;
         self.counters.created += 1;
         self.counters.peak_flows = self.counters.peak_flows.max(self.live as u64);
@@ -763,14 +762,14 @@ impl FlowTable {
         let hash = hash_key(self.config.hash_seed, &key);
         let slots = &self.slots;
         let mut found = self
-            .map
-            .find(hash, |&(j, _)| {
+            .index
+            .find(hash as u32, |j| {
                 slots
                     .get(j as usize)
                     .and_then(|s| s.flow.as_ref())
                     .is_some_and(|f| f.key == key)
             })
-            .map(|&(j, _)| j);
+            .map(|(_, j)| j);
         // A new SYN on a closed connection starts a new one.
         if let (Some(i), Some(t)) = (found, tcp) {
             let closed = self
@@ -930,16 +929,19 @@ impl FlowTable {
     ) -> bool {
         let hash = hash_key(self.config.hash_seed, key);
         let Self {
-            map, slots, budget, ..
+            index,
+            slots,
+            budget,
+            ..
         } = self;
-        let found = map
-            .find(hash, |&(j, _)| {
+        let found = index
+            .find(hash as u32, |j| {
                 slots
                     .get(j as usize)
                     .and_then(|s| s.flow.as_ref())
                     .is_some_and(|f| f.key == *key && f.id == id)
             })
-            .map(|&(j, _)| j);
+            .map(|(_, j)| j);
         let Some(flow) = found
             .and_then(|j| slots.get_mut(j as usize))
             .and_then(|s| s.flow.as_mut())
@@ -975,9 +977,6 @@ impl FlowTable {
 mod tests {
     use super::*;
 
-    /// Memory per flow slot, so `max_flows` translates into bytes: about 400 bytes per slot
-    /// (on 64-bit targets) plus about 16-32 bytes of hash table per entry, so the default cap
-    /// of 2^18 flows is about 110 MB at most. Guards against silent growth.
     /// Every field of a key reaches the hash: changing any one of them (or the address family
     /// alone) changes it.
     #[test]
@@ -1072,6 +1071,10 @@ mod tests {
         assert_eq!(hash_key((5, 6), &key), core_sip((5, 6), &bytes));
     }
 
+    /// Memory per flow slot, so `max_flows` translates into bytes: about 400 bytes per slot
+    /// (on 64-bit targets) plus 8-32 bytes of index per flow (8-byte entries, between a
+    /// quarter and half full), so the default cap of 2^18 flows is about 115 MB at most.
+    /// Guards against silent growth.
     #[test]
     fn slot_size() {
         let n = core::mem::size_of::<Slot>();
