@@ -378,7 +378,12 @@ fn write_json_row(out: &mut Vec<u8>, keys: &[Box<[u8]>], cells: &[Cell<'_>]) -> 
         match cell {
             Cell::Null => {}
             Cell::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Cell::U64(v) => write_u64(out, *v),
+            Cell::U64(v) => out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),
+            // As serde_json writes an f64 (through the same formatter), without its machinery.
+            Cell::F64(v) if v.is_finite() => {
+                out.extend_from_slice(zmij::Buffer::new().format_finite(*v).as_bytes());
+            }
+            Cell::F64(_) => out.extend_from_slice(b"null"),
             Cell::Time(ns) => match Rfc3339(timestamp(*ns)).to_bytes() {
                 Some(b) => {
                     out.push(b'"');
@@ -427,23 +432,6 @@ fn ipv4_text(out: &mut Vec<u8>, a: Ipv4Addr) {
         }
         out.push(b'0' + o % 10);
     }
-}
-
-/// A decimal integer without `fmt`.
-fn write_u64(out: &mut Vec<u8>, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        if let Some(d) = buf.get_mut(i) {
-            *d = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
-        if v == 0 || i == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(buf.get(i..).unwrap_or(&[]));
 }
 
 #[cfg(test)]
@@ -638,6 +626,35 @@ mod tests {
             let serde = serde_json::to_vec(&JsonRow {
                 names: NAMES,
                 cells: &cells,
+            })
+            .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&direct),
+                String::from_utf8_lossy(&serde)
+            );
+        }
+        // More numbers, one cell at a time.
+        let floats = [
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+            1e300,
+            5e-324,
+            0.1 + 0.2,
+            0.032_981,
+            86_400.000_000_001,
+        ];
+        let ints = [9, 10, 1_000_000, 4_294_967_296, 12_345_678_901_234_567_890];
+        let cells = floats
+            .into_iter()
+            .map(|f| [Cell::F64(f)])
+            .chain(ints.into_iter().map(|v| [Cell::U64(v)]));
+        for (cell, names) in cells.zip([&NAMES[4..5]; 8].into_iter().chain([&NAMES[..1]; 5])) {
+            let mut direct = Vec::new();
+            write_json_row(&mut direct, &json_keys(names), &cell).unwrap();
+            let serde = serde_json::to_vec(&JsonRow {
+                names,
+                cells: &cell,
             })
             .unwrap();
             assert_eq!(
