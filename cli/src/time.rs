@@ -71,19 +71,34 @@ impl Rfc3339 {
         let year = u32::try_from(c.year).ok().filter(|y| *y <= 9999)?;
         let nanos = Some(self.0.nanos).filter(|n| *n < 1_000_000_000)?;
         let mut b = *b"0000-00-00T00:00:00.000000000Z";
-        fn put(b: &mut [u8], mut v: u32) {
-            for d in b.iter_mut().rev() {
-                *d = b'0' + (v % 10) as u8;
-                v /= 10;
+        // Two digits at a time (`v` < 100), from a table: a third of the divisions.
+        fn pair(b: &mut [u8; 30], at: usize, v: u32) {
+            const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+                2021222324252627282930313233343536373839\
+                4041424344454647484950515253545556575859\
+                6061626364656667686970717273747576777879\
+                8081828384858687888990919293949596979899";
+            let i = (v % 100) as usize * 2;
+            if let (Some(d), Some(s)) = (b.get_mut(at..at + 2), DIGITS.get(i..i + 2)) {
+                d.copy_from_slice(s);
             }
         }
-        put(b.get_mut(0..4)?, year);
-        put(b.get_mut(5..7)?, c.month);
-        put(b.get_mut(8..10)?, c.day);
-        put(b.get_mut(11..13)?, c.hour);
-        put(b.get_mut(14..16)?, c.minute);
-        put(b.get_mut(17..19)?, c.second);
-        put(b.get_mut(20..29)?, nanos);
+        pair(&mut b, 0, year / 100);
+        pair(&mut b, 2, year);
+        pair(&mut b, 5, c.month);
+        pair(&mut b, 8, c.day);
+        pair(&mut b, 11, c.hour);
+        pair(&mut b, 14, c.minute);
+        pair(&mut b, 17, c.second);
+        // Nanoseconds: one digit, then four pairs.
+        if let Some(d) = b.get_mut(20) {
+            *d = b'0' + (nanos / 100_000_000) as u8;
+        }
+        let mut rest = nanos % 100_000_000;
+        for at in [27, 25, 23, 21] {
+            pair(&mut b, at, rest);
+            rest /= 100;
+        }
         Some(b)
     }
 }
@@ -136,5 +151,50 @@ mod tests {
         };
         assert_eq!(TimeOfDay(ts).to_string(), "00:00:00.123456");
         assert_eq!(Rfc3339(ts).to_string(), "2024-01-01T00:00:00.123456789Z");
+    }
+
+    /// The table-driven text against `write!` of the same fields, on years 0..=9999 and
+    /// nanoseconds with every digit position exercised.
+    #[test]
+    fn fast_text_equals_formatted_text() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // 0000-01-01 and 9999-12-31T23:59:59 in Unix seconds.
+        let (lo, hi) = (-62_167_219_200i64, 253_402_300_799i64);
+        let span = u64::try_from(hi - lo + 1).unwrap_or(1);
+        let edges = [
+            (lo, 0),
+            (hi, 999_999_999),
+            (0, 1),
+            (-1, 10),
+            (86_399, 100_000_000),
+        ];
+        let random = (0..20_000).map(|_| {
+            let secs = lo + i64::try_from(next() % span).unwrap_or(0);
+            (secs, u32::try_from(next() % 1_000_000_000).unwrap_or(0))
+        });
+        for (secs, nanos) in edges.into_iter().chain(random) {
+            let ts = Timestamp { secs, nanos };
+            let c = Civil::from_unix(secs);
+            let want = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+                c.year, c.month, c.day, c.hour, c.minute, c.second, nanos
+            );
+            let got = Rfc3339(ts)
+                .to_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned());
+            assert_eq!(got.as_deref(), Some(want.as_str()), "{secs} {nanos}");
+        }
+        // Out of range: no fixed-size text.
+        let past = Timestamp {
+            secs: hi + 1,
+            nanos: 0,
+        };
+        assert!(Rfc3339(past).to_bytes().is_none());
     }
 }
