@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Write};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use decode::tls::{CertInfo, Dir, Phase};
 use serde::ser::{SerializeSeq, Serializer};
@@ -393,10 +393,23 @@ fn write_json_row(out: &mut Vec<u8>, keys: &[Box<[u8]>], cells: &[Cell<'_>]) -> 
                 None => serde_json::to_writer(&mut *out, cell).map_err(io::Error::from)?,
             },
             Cell::Str(s) => write_json_str(out, s)?,
-            Cell::Ip(IpAddr::V4(a)) => {
+            Cell::Ip(a) => {
                 out.push(b'"');
-                ipv4_text(out, *a);
+                match a {
+                    IpAddr::V4(a) => ipv4_text(out, *a),
+                    IpAddr::V6(a) => ipv6_text(out, *a),
+                }
                 out.push(b'"');
+            }
+            Cell::List(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_str(out, item)?;
+                }
+                out.push(b']');
             }
             _ => serde_json::to_writer(&mut *out, cell).map_err(io::Error::from)?,
         }
@@ -431,6 +444,52 @@ fn ipv4_text(out: &mut Vec<u8>, a: Ipv4Addr) {
             out.push(b'0' + o / 10 % 10);
         }
         out.push(b'0' + o % 10);
+    }
+}
+
+/// RFC 5952 text of `a`, as `Ipv6Addr`'s `Display` writes it (a test checks): IPv4-mapped
+/// addresses as `::ffff:a.b.c.d`, else lowercase hexadecimal groups without leading zeros,
+/// the first longest run of two or more zero groups written `::`.
+fn ipv6_text(out: &mut Vec<u8>, a: Ipv6Addr) {
+    if let Some(v4) = a.to_ipv4_mapped() {
+        out.extend_from_slice(b"::ffff:");
+        ipv4_text(out, v4);
+        return;
+    }
+    let groups = a.segments();
+    // The first longest run of zero groups: (start, length).
+    let (mut best, mut run) = ((0, 0), (0, 0));
+    for (i, &g) in groups.iter().enumerate() {
+        if g == 0 {
+            if run.1 == 0 {
+                run.0 = i;
+            }
+            run.1 += 1;
+            if run.1 > best.1 {
+                best = run;
+            }
+        } else {
+            run = (0, 0);
+        }
+    }
+    let hex = |out: &mut Vec<u8>, part: &[u16]| {
+        for (i, &g) in part.iter().enumerate() {
+            if i > 0 {
+                out.push(b':');
+            }
+            let digits = (16 - g.leading_zeros()).div_ceil(4).max(1);
+            for d in (0..digits).rev() {
+                let nibble = usize::from((g >> (d * 4)) & 0xf);
+                out.push(b"0123456789abcdef".get(nibble).copied().unwrap_or(b'0'));
+            }
+        }
+    };
+    if best.1 > 1 {
+        hex(out, groups.get(..best.0).unwrap_or_default());
+        out.extend_from_slice(b"::");
+        hex(out, groups.get(best.0 + best.1..).unwrap_or_default());
+    } else {
+        hex(out, &groups);
     }
 }
 
@@ -661,6 +720,45 @@ mod tests {
                 String::from_utf8_lossy(&direct),
                 String::from_utf8_lossy(&serde)
             );
+        }
+    }
+
+    /// Addresses with zero runs of every length and position (ties too), IPv4-mapped and
+    /// -compatible forms, and random ones, against std's `Display`.
+    #[test]
+    fn ipv6_text_matches_display() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut cases: Vec<[u16; 8]> = Vec::new();
+        // Every pattern of zero and non-zero groups, with varied non-zero values.
+        let values = [1, 0xf, 0x10, 0xab, 0x100, 0xfff, 0x1000, 0xffff];
+        for mask in 0..256usize {
+            let mut g = [0u16; 8];
+            for (i, v) in g.iter_mut().enumerate() {
+                if mask & (1 << i) != 0 {
+                    *v = values[(i + mask) % 8];
+                }
+            }
+            cases.push(g);
+        }
+        cases.push([0, 0, 0, 0, 0, 0xffff, 0x0a00, 0x0001]); // mapped
+        cases.push([0, 0, 0, 0, 0, 0, 0x0a00, 0x0001]); // compatible (deprecated)
+        cases.push([0, 0, 0, 0, 0, 0xfffe, 0x0a00, 0x0001]);
+        cases.push([0, 0, 0, 0, 0xffff, 0, 0x0a00, 0x0001]);
+        for _ in 0..5_000 {
+            let v = (u128::from(next()) << 64) | u128::from(next());
+            cases.push(Ipv6Addr::from(v).segments());
+        }
+        for g in cases {
+            let a = Ipv6Addr::from(g);
+            let mut text = Vec::new();
+            ipv6_text(&mut text, a);
+            assert_eq!(String::from_utf8(text).unwrap(), a.to_string());
         }
     }
 
