@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Write};
+use std::mem::ManuallyDrop;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use decode::tls::{CertInfo, Dir, Phase};
@@ -64,6 +65,48 @@ impl<'a> Cell<'a> {
     /// An optional value.
     pub(crate) fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> Self) -> Self {
         v.map_or(Self::Null, f)
+    }
+}
+
+/// A fixed number of cells, for a row type whose cells are known at compile time, dropped
+/// cheaply: only the cells that own memory are dropped one by one (most borrow or are plain
+/// values; the array's own drop glue called a function per cell, 3 % of a `flows` run's
+/// instructions).
+pub(crate) struct Cells<'a, const N: usize>(ManuallyDrop<[Cell<'a>; N]>);
+
+impl<'a, const N: usize> Cells<'a, N> {
+    pub(crate) fn new(cells: [Cell<'a>; N]) -> Self {
+        Self(ManuallyDrop::new(cells))
+    }
+}
+
+impl<'a, const N: usize> AsRef<[Cell<'a>]> for Cells<'a, N> {
+    fn as_ref(&self) -> &[Cell<'a>] {
+        &self.0[..]
+    }
+}
+
+impl<const N: usize> Drop for Cells<'_, N> {
+    fn drop(&mut self) {
+        for cell in self.0.iter_mut() {
+            // Any variant not known to own nothing is dropped (so a new variant that owns
+            // memory is never leaked); what is left owns nothing and needs no drop.
+            let owns_nothing = matches!(
+                cell,
+                Cell::Null
+                    | Cell::Bool(_)
+                    | Cell::U64(_)
+                    | Cell::F64(_)
+                    | Cell::Str(Cow::Borrowed(_))
+                    | Cell::Ip(_)
+                    | Cell::Time(_)
+                    | Cell::Phases(_)
+                    | Cell::Certs(_)
+            );
+            if !owns_nothing {
+                drop(std::mem::replace(cell, Cell::Null));
+            }
+        }
     }
 }
 

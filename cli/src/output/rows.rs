@@ -9,7 +9,7 @@ use decode::tls::{
 };
 use decode::IpProtocol;
 
-use super::records::{Cell, Kind, Row};
+use super::records::{Cell, Cells, Kind, Row};
 
 /// A connection, with the TLS session of the same connection when there was one.
 pub(crate) struct FlowRow<'a> {
@@ -187,7 +187,7 @@ impl Row for FlowRow<'_> {
             Some(a) => vec![bytes_text(a)],
             None => t.alpn_offered.iter().map(|a| bytes_text(a)).collect(),
         });
-        [
+        Cells::new([
             Cell::U64(r.first_frame),
             Cell::Time(r.first_ts),
             Cell::Time(r.last_ts),
@@ -222,7 +222,7 @@ impl Row for FlowRow<'_> {
             Cell::opt(alpn.filter(|a| !a.is_empty()), Cell::List),
             Cell::opt(tls.and_then(|t| t.ja4.as_ref()), |j| Cell::str(j.as_str())),
             Cell::opt(tls, |t| Cell::Bool(t.established)),
-        ]
+        ])
     }
 }
 
