@@ -98,6 +98,20 @@ impl Endian {
 /// Builds a timestamp from whole seconds and a sub-second count in `units_per_sec` units,
 /// carrying overflowing fractions (a `ts_usec` of 1,500,000 happens in broken files).
 pub(super) fn timestamp(secs: i64, frac: u64, units_per_sec: u64) -> Timestamp {
+    // The usual resolutions, in range: no division (three per frame otherwise, one of them
+    // 128-bit, on the reading thread of every frame).
+    match (units_per_sec, u32::try_from(frac)) {
+        (1_000_000, Ok(f)) if f < 1_000_000 => Timestamp {
+            secs,
+            nanos: f * 1000,
+        },
+        (1_000_000_000, Ok(f)) if f < 1_000_000_000 => Timestamp { secs, nanos: f },
+        _ => timestamp_any(secs, frac, units_per_sec),
+    }
+}
+
+/// [`timestamp`] for any resolution and any fraction.
+fn timestamp_any(secs: i64, frac: u64, units_per_sec: u64) -> Timestamp {
     let units = units_per_sec.max(1);
     let extra_secs = frac / units;
     let frac = frac % units;
@@ -143,6 +157,32 @@ mod tests {
                 nanos: 500_000_000
             }
         );
+    }
+
+    /// The shortcut for microsecond and nanosecond files gives what the general conversion
+    /// gives, at and around the edges of its range.
+    #[test]
+    fn usual_resolutions_take_a_shortcut_to_the_same_time() {
+        for units in [1_000_000u64, 1_000_000_000] {
+            for frac in [
+                0,
+                1,
+                999,
+                units / 2,
+                units - 1,
+                units,
+                units + 1,
+                5 * units + 7,
+            ] {
+                for secs in [0, -1, 1_704_067_200, i64::MAX] {
+                    assert_eq!(
+                        timestamp(secs, frac, units),
+                        timestamp_any(secs, frac, units),
+                        "{secs} {frac} {units}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
