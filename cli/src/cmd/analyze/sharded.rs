@@ -36,7 +36,7 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 use capture::{FileFormat, FileSource, PacketRef, PacketSource, SharedBlock, Timestamp};
 use decode::flow::{Endpoint, FlowConfig, FlowId, FlowKey};
@@ -350,17 +350,22 @@ pub(super) fn run(
     let read = std::thread::scope(|scope| {
         let mut rxs = Vec::with_capacity(n);
         let mut inputs = Vec::with_capacity(n);
+        let mut returned = Vec::with_capacity(n);
         for k in 0..n {
             let (tx, rx) = sync_channel(AHEAD);
             let (in_tx, in_rx) = sync_channel(INPUT_AHEAD);
+            // Rounds go back to the reader for reuse; never more than are in flight.
+            let (back_tx, back_rx) = channel();
             let config = shard_config;
-            scope.spawn(move || worker(k, n, mode, config, expr, format, &in_rx, &tx));
+            let io = (in_rx, back_tx, tx);
+            scope.spawn(move || worker(k, n, mode, config, expr, format, &io));
             rxs.push(rx);
             inputs.push(in_tx);
+            returned.push(back_rx);
         }
         let reader = {
             let bar = bar.clone();
-            scope.spawn(move || reader(path, &inputs, &bar))
+            scope.spawn(move || reader(path, &inputs, &returned, &bar))
         };
         // One message from each worker per round, in worker order: the same output whatever
         // the timing. Every worker is sent every round, so all send the same batches. Then
@@ -479,25 +484,26 @@ pub(super) fn run(
 fn reader(
     path: &Path,
     workers: &[SyncSender<Round>],
+    returned: &[Receiver<Round>],
     bar: &ProgressBar,
 ) -> Result<u64, (u64, anyhow::Error)> {
     let n = workers.len();
     let mut source = FileSource::open_shared(path).map_err(|e| (0, e.into()))?;
     let mut rounds: Vec<Round> = (0..n).map(|_| Round::default()).collect();
-    // Each worker's next round is allocated at the size of its last one (and a little more):
-    // grown from empty, its frames were reallocated and copied ten times a round (10 % of the
-    // reading thread's instructions).
-    let next_round = |last: &Round| Round {
-        blocks: Vec::with_capacity(last.blocks.len() + 2),
-        frames: Vec::with_capacity(last.frames.len() + last.frames.len() / 8 + 16),
-    };
     let mut read = 0;
     // Sends every worker its round; false if one has stopped.
     let send = |rounds: &mut Vec<Round>| {
-        rounds.iter_mut().zip(workers).all(|(round, tx)| {
-            let next = next_round(round);
-            tx.send(std::mem::replace(round, next)).is_ok()
-        })
+        rounds
+            .iter_mut()
+            .zip(workers)
+            .zip(returned)
+            .all(|((round, tx), back)| {
+                // A round the worker is done with, emptied, if one has come back: grown from
+                // empty instead, a round's frames were reallocated and copied ten times (10 %
+                // of this thread's instructions).
+                let next = back.try_recv().unwrap_or_default();
+                tx.send(std::mem::replace(round, next)).is_ok()
+            })
     };
     loop {
         let (frame, shard) = match source.next_packet() {
@@ -562,8 +568,7 @@ fn worker(
     config: FlowConfig,
     expr: Option<&str>,
     format: RecordFormat,
-    input: &Receiver<Round>,
-    tx: &SyncSender<Msg>,
+    (input, back, tx): &(Receiver<Round>, Sender<Round>, SyncSender<Msg>),
 ) {
     let buf = Rc::new(RefCell::new(Vec::new()));
     let writer = match new_writer(mode, Box::new(Shared(Rc::clone(&buf))), format, None) {
@@ -618,8 +623,12 @@ fn worker(
                     }
                 }
             }
-            // Let go of the blocks before waiting on the writer: the reader reuses them.
-            drop(round);
+            // Let go of the blocks before waiting on the writer: the reader reuses them, and
+            // the round's vectors (a reader that has stopped does not need them).
+            let mut round = round;
+            round.blocks.clear();
+            round.frames.clear();
+            let _ = back.send(round);
             if tx.send(Msg::Batch(take(&mut engine)?)).is_err() {
                 return Ok(false); // the writer stopped
             }
