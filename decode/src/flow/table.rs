@@ -335,19 +335,36 @@ fn hash_key(seed: (u64, u64), key: &FlowKey) -> u64 {
         let [hi, lo] = v.to_be_bytes();
         [1, hi, lo]
     });
-    // IPv4 (most keys): 16 bytes, two SipHash blocks instead of six, hashed by `sip16` with
-    // SipHash-1-3's rounds (those of Rust's `HashMap`; a 40 % shorter hash than SipHash-2-4,
-    // still keyed against hash flooding). Another message length than the 42-byte encoding
-    // below (IPv6), and the hash functions differ: the two kinds of keys never collide by
-    // construction any more than random ones.
-    if let (IpAddr::V4(a), IpAddr::V4(b)) = (key.a.addr, key.b.addr) {
-        let ([a0, a1, a2, a3], [b0, b1, b2, b3]) = (a.octets(), b.octets());
-        let ([pa0, pa1], [pb0, pb1]) = (key.a.port.to_be_bytes(), key.b.port.to_be_bytes());
-        let [v0, v1, v2] = vlan;
-        let m0 = u64::from_le_bytes([a0, a1, a2, a3, pa0, pa1, b0, b1]);
-        let m1 = u64::from_le_bytes([b2, b3, pb0, pb1, key.protocol.0, v0, v1, v2]);
-        return sip16::<1, 3>(seed, m0, m1);
+    let ([pa0, pa1], [pb0, pb1]) = (key.a.port.to_be_bytes(), key.b.port.to_be_bytes());
+    let [v0, v1, v2] = vlan;
+    // Keys of one family (every key made from a packet) are hashed as a whole number of
+    // 64-bit words by `sip_words` with SipHash-1-3's rounds (those of Rust's `HashMap`; a 40 %
+    // shorter hash than SipHash-2-4, still keyed against hash flooding): IPv4 as 16 bytes,
+    // IPv6 as 40 (two and five words instead of six blocks of a byte stream). SipHash hashes
+    // the length too, so the encodings never give the same message.
+    match (key.a.addr, key.b.addr) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let ([a0, a1, a2, a3], [b0, b1, b2, b3]) = (a.octets(), b.octets());
+            let m0 = u64::from_le_bytes([a0, a1, a2, a3, pa0, pa1, b0, b1]);
+            let m1 = u64::from_le_bytes([b2, b3, pb0, pb1, key.protocol.0, v0, v1, v2]);
+            return sip_words::<1, 3, 2>(seed, [m0, m1]);
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let (a, b) = (a.to_bits().to_be_bytes(), b.to_bits().to_be_bytes());
+            let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or_default());
+            let tail = [pa0, pa1, pb0, pb1, key.protocol.0, v0, v1, v2];
+            let words = [
+                word(a.get(..8).unwrap_or_default()),
+                word(a.get(8..).unwrap_or_default()),
+                word(b.get(..8).unwrap_or_default()),
+                word(b.get(8..).unwrap_or_default()),
+                u64::from_le_bytes(tail),
+            ];
+            return sip_words::<1, 3, 5>(seed, words);
+        }
+        _ => {}
     }
+    // Mixed families (no packet makes such a key): a 42-byte encoding.
     #[allow(deprecated)]
     // core's SipHasher is the only keyed hash in core; it is still SipHash-2-4.
     let mut h = core::hash::SipHasher::new_with_keys(seed.0, seed.1);
@@ -378,11 +395,15 @@ fn hash_key(seed: (u64, u64), key: &FlowKey) -> u64 {
     h.finish()
 }
 
-/// SipHash-C-D of a 16-byte message given as two little-endian words (C compression rounds
-/// per word, D finalization rounds). With C = 2, D = 4 it is the value
-/// `core::hash::SipHasher::new_with_keys(k0, k1)` gives for those 16 bytes (a test checks),
-/// in a third of its instructions (no byte-stream bookkeeping); the table uses C = 1, D = 3.
-fn sip16<const C: usize, const D: usize>((k0, k1): (u64, u64), m0: u64, m1: u64) -> u64 {
+/// SipHash-C-D of a message of whole little-endian 64-bit words (at most 31: the length byte
+/// is the byte count mod 256), with C compression rounds per word and D finalization rounds.
+/// With C = 2, D = 4 it is the value `core::hash::SipHasher::new_with_keys(k0, k1)` gives for
+/// those bytes (a test checks), in a third of its instructions (no byte-stream
+/// bookkeeping); the table uses C = 1, D = 3.
+fn sip_words<const C: usize, const D: usize, const N: usize>(
+    (k0, k1): (u64, u64),
+    words: [u64; N],
+) -> u64 {
     let mut v = [
         k0 ^ 0x736f_6d65_7073_6575,
         k1 ^ 0x646f_7261_6e64_6f6d,
@@ -403,14 +424,18 @@ fn sip16<const C: usize, const D: usize>((k0, k1): (u64, u64), m0: u64, m1: u64)
         v2 = v2.rotate_left(32);
         *v = [v0, v1, v2, v3];
     };
-    // The two message words, then the final word: the length (16) in the top byte.
-    for m in [m0, m1, 16 << 56] {
+    // The message words, then the final word: the length in bytes in the top byte.
+    let mut compress = |m: u64| {
         v[3] ^= m;
         for _ in 0..C {
             round(&mut v);
         }
         v[0] ^= m;
+    };
+    for m in words {
+        compress(m);
     }
+    compress(((N as u64 * 8) & 0xff) << 56);
     v[2] ^= 0xff;
     for _ in 0..D {
         round(&mut v);
@@ -1033,12 +1058,12 @@ mod tests {
         assert_ne!(hash_key((3, 4), &base), hashes[0]);
     }
 
-    /// The two-word SipHash with 2-4 rounds against core's SipHasher, on arbitrary words and
-    /// keys (the rounds are the only difference with the 1-3 the table uses); and an IPv4 key's
-    /// hash is that of its byte encoding.
+    /// The word-wise SipHash with 2-4 rounds against core's SipHasher, on arbitrary words and
+    /// keys, two and five words (the rounds are the only difference with the 1-3 the table
+    /// uses); and IPv4 and IPv6 keys' hashes are those of their byte encodings.
     #[test]
     #[allow(deprecated)]
-    fn sip16_is_siphash() {
+    fn sip_words_is_siphash() {
         use core::hash::Hasher as _;
         let core_sip = |k: (u64, u64), bytes: &[u8]| {
             let mut h = core::hash::SipHasher::new_with_keys(k.0, k.1);
@@ -1052,11 +1077,16 @@ mod tests {
             x ^= x << 17;
             x
         };
-        for _ in 0..10_000 {
-            let (k, m0, m1) = ((next(), next()), next(), next());
-            let bytes = [m0.to_le_bytes(), m1.to_le_bytes()].concat();
-            assert_eq!(sip16::<2, 4>(k, m0, m1), core_sip(k, &bytes));
+        let bytes =
+            |words: &[u64]| -> Vec<u8> { words.iter().flat_map(|w| w.to_le_bytes()).collect() };
+        for _ in 0..5_000 {
+            let k = (next(), next());
+            let two = [next(), next()];
+            assert_eq!(sip_words::<2, 4, 2>(k, two), core_sip(k, &bytes(&two)));
+            let five = [next(), next(), next(), next(), next()];
+            assert_eq!(sip_words::<2, 4, 5>(k, five), core_sip(k, &bytes(&five)));
         }
+        assert_eq!(sip_words::<2, 4, 0>((1, 2), []), core_sip((1, 2), &[]));
         // An IPv4 key: the words are its bytes in order (addresses and ports big-endian).
         let key = FlowKey {
             a: Endpoint {
@@ -1073,14 +1103,31 @@ mod tests {
         let bytes = [
             192, 168, 1, 2, 0x12, 0x34, 10, 20, 30, 40, 0x01, 0xbb, 6, 1, 0x0a, 0xbc,
         ];
-        let words = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap());
+        let word = |b: &[u8], i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap());
+        let words2 = [word(&bytes, 0), word(&bytes, 1)];
+        assert_eq!(hash_key((5, 6), &key), sip_words::<1, 3, 2>((5, 6), words2));
+        assert_ne!(hash_key((5, 6), &key), core_sip((5, 6), &bytes));
+        // An IPv6 key: both addresses, then ports, protocol and VLAN as for IPv4.
+        let a6: core::net::Ipv6Addr = "2001:db8::1".parse().unwrap();
+        let b6: core::net::Ipv6Addr = "fe80::abcd:2".parse().unwrap();
+        let key6 = FlowKey {
+            a: Endpoint {
+                addr: a6.into(),
+                port: 0x1234,
+            },
+            b: Endpoint {
+                addr: b6.into(),
+                port: 443,
+            },
+            protocol: IpProtocol::UDP,
+            vlan: None,
+        };
+        let mut bytes6 = [a6.octets(), b6.octets()].concat();
+        bytes6.extend_from_slice(&[0x12, 0x34, 0x01, 0xbb, 17, 0, 0, 0]);
+        let words5 = [0, 1, 2, 3, 4].map(|i| word(&bytes6, i));
         assert_eq!(
-            hash_key((5, 6), &key),
-            sip16::<1, 3>((5, 6), words(&bytes[..8]), words(&bytes[8..]))
-        );
-        assert_ne!(
-            sip16::<1, 3>((5, 6), words(&bytes[..8]), words(&bytes[8..])),
-            core_sip((5, 6), &bytes)
+            hash_key((5, 6), &key6),
+            sip_words::<1, 3, 5>((5, 6), words5)
         );
     }
 
