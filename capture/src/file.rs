@@ -531,10 +531,15 @@ impl FileSource {
     /// Parses the record at the start of the window, reading more as the parser asks.
     /// `Ok(None)` at the end of the input.
     fn next_step(&mut self) -> Result<Option<Step>, CaptureError> {
-        let mut have = match self.input.fill(1) {
-            Ok(n) => n,
-            Err(e) => return Err(self.read_error(e)),
-        };
+        // Most frames are already in the window: read only when it is empty or the parser
+        // asks for more.
+        let mut have = self.input.window().len();
+        if have == 0 {
+            have = match self.input.fill(1) {
+                Ok(n) => n,
+                Err(e) => return Err(self.read_error(e)),
+            };
+        }
         if have == 0 {
             return Ok(None);
         }
