@@ -130,20 +130,31 @@ pub(super) fn shard_of(d: &DecodedPacket<'_>, n: usize) -> usize {
         IpAddr::V4(a) => u64::from(u32::from(a)),
         IpAddr::V6(a) => fold_v6(a.octets()),
     };
+    // ICMP "ports" are derived from the type and code: left out, as `fast_shard` does.
+    let ports = if is_icmp(key.protocol.0) {
+        (0, 0)
+    } else {
+        (key.a.port, key.b.port)
+    };
     shard_mix(
-        (folded(&key.a), key.a.port),
-        (folded(&key.b), key.b.port),
+        (folded(&key.a), ports.0),
+        (folded(&key.b), ports.1),
         key.protocol.0,
         key.vlan,
         n,
     )
 }
 
+/// ICMP or ICMPv6: sharded by addresses alone.
+fn is_icmp(protocol: u8) -> bool {
+    protocol == 1 || protocol == 58
+}
+
 /// [`shard_of`] straight from the frame's bytes, without decoding it, for the common case: an
 /// Ethernet frame, untagged or with up to [`decode::MAX_VLANS`] VLAN tags (the outermost id is
-/// part of the key), carrying TCP or UDP directly in an unfragmented IPv4 packet or in IPv6
-/// without extension headers; and ARP, which has no connection (shard 0). `None` for
-/// everything else (decode, then [`shard_of`]).
+/// part of the key), carrying TCP, UDP or ICMP directly in an unfragmented IPv4 packet or
+/// TCP, UDP or ICMPv6 in IPv6 without extension headers; and ARP, which has no connection
+/// (shard 0). `None` for everything else (decode, then [`shard_of`]).
 ///
 /// Where both give a shard they agree (the same address, port and VLAN bytes go through the
 /// same [`shard_mix`]; tested on every sample capture), so a connection never spans two
@@ -173,7 +184,7 @@ pub(super) fn fast_shard(link: LinkType, frame: &[u8], n: usize) -> Option<usize
         ethertype = EtherType(be16(frame, at)?);
     }
     let ip = frame.get(at + 2..)?;
-    let (src, dst, protocol, l4) = match ethertype {
+    let (src, dst, protocol, l4, v6) = match ethertype {
         EtherType::IPV4 => {
             let ihl = usize::from(ip.first()? & 0x0f) * 4;
             // Version 4, a whole header, not a fragment (MF clear, offset 0).
@@ -185,7 +196,7 @@ pub(super) fn fast_shard(link: LinkType, frame: &[u8], n: usize) -> Option<usize
                     ip.get(at..at + 4)?.try_into().ok()?,
                 )))
             };
-            (addr(12)?, addr(16)?, *ip.get(9)?, ip.get(ihl..)?)
+            (addr(12)?, addr(16)?, *ip.get(9)?, ip.get(ihl..)?, false)
         }
         EtherType::IPV6 => {
             if ip.first()? >> 4 != 6 {
@@ -193,16 +204,20 @@ pub(super) fn fast_shard(link: LinkType, frame: &[u8], n: usize) -> Option<usize
             }
             let addr =
                 |at: usize| -> Option<u64> { Some(fold_v6(ip.get(at..at + 16)?.try_into().ok()?)) };
-            (addr(8)?, addr(24)?, *ip.get(6)?, ip.get(40..)?)
+            (addr(8)?, addr(24)?, *ip.get(6)?, ip.get(40..)?, true)
         }
         // ARP and RARP: no connection key, so `shard_of` says 0.
         EtherType::ARP | EtherType::RARP => return Some(0),
         _ => return None,
     };
-    if protocol != 6 && protocol != 17 {
-        return None;
-    }
-    let (sport, dport) = (be16(l4, 0)?, be16(l4, 2)?);
+    // ICMP over IPv4, ICMPv6 over IPv6 (any other next header there may be an extension
+    // header, after which the key's protocol is another): by addresses alone, as `shard_of`.
+    let (sport, dport) = match protocol {
+        6 | 17 => (be16(l4, 0)?, be16(l4, 2)?),
+        1 if !v6 => (0, 0),
+        58 if v6 => (0, 0),
+        _ => return None,
+    };
     Some(shard_mix((src, sport), (dst, dport), protocol, vlan, n))
 }
 
@@ -751,7 +766,8 @@ mod tests {
 
     #[test]
     fn shard_from_bytes_leaves_the_rest_to_decoding() {
-        // An IPv4 fragment (MF set), ICMP, and more VLAN tags than decode takes: decode decides.
+        // An IPv4 fragment (MF set), ICMPv6 over IPv4, IPv6 extension headers, and more VLAN
+        // tags than decode takes: decode decides. ICMP over IPv4: the bytes do.
         let mut v4 = vec![0u8; 14 + 20 + 8];
         v4[12..14].copy_from_slice(&[0x08, 0x00]);
         v4[14] = 0x45;
@@ -762,7 +778,27 @@ mod tests {
         assert_eq!(fast_shard(LinkType::Ethernet, &frag, 2), None);
         let mut icmp = v4.clone();
         icmp[23] = 1;
+        assert!(fast_shard(LinkType::Ethernet, &icmp, 2).is_some());
+        icmp[23] = 58;
         assert_eq!(fast_shard(LinkType::Ethernet, &icmp, 2), None);
+        let mut v6 = vec![0u8; 14 + 40 + 8];
+        v6[12..14].copy_from_slice(&[0x86, 0xdd]);
+        v6[14] = 0x60;
+        for (next, decided) in [
+            (6, true),
+            (17, true),
+            (58, true),
+            (1, false),
+            (0, false),
+            (44, false),
+        ] {
+            v6[14 + 6] = next;
+            assert_eq!(
+                fast_shard(LinkType::Ethernet, &v6, 2).is_some(),
+                decided,
+                "{next}"
+            );
+        }
         // Four VLAN tags: more than decode takes.
         let mut tagged = v4[..12].to_vec();
         for _ in 0..4 {
