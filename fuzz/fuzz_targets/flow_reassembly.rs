@@ -8,14 +8,17 @@
 //! memory limit. Checks: no panic; reassembly memory within the limit; a standalone
 //! reassembler's buffer within its cap; delivered bytes contiguous per connection and
 //! direction (each delivery starts where the previous one ended, or right after a reported
-//! gap). Settings bits 2/3 switch a connection to pass-through or stop its reassembly at the
-//! third segment; contiguity must still hold.
+//! gap). Settings bits 2/3/4 switch a connection to pass-through, stop its reassembly, or
+//! switch its responder side to pass-through, at the third segment; contiguity must still
+//! hold.
 
 #![no_main]
 
 use std::collections::HashMap;
 
-use decode::flow::{reassemble_all, FlowConfig, FlowRecord, FlowTable, MemoryBudget, Reassembler};
+use decode::flow::{
+    reassemble_all, FlowConfig, FlowRecord, FlowTable, MemoryBudget, Reassembler, Role,
+};
 use decode::{decode, LinkType};
 use libfuzzer_sys::fuzz_target;
 
@@ -102,7 +105,8 @@ fuzz_target!(|input: &[u8]| {
             }
         }
         // Settings bits 2 and 3: from the third segment on, pass-through or stopped reassembly
-        // (what `flowsleuth tls` does after a handshake, or for a stream that is not TLS).
+        // (what `flowsleuth tls` does after a handshake, or for a stream that is not TLS); bit
+        // 4: pass-through for the responder's side only (a TLS direction once encrypted).
         if frame_no == 3 {
             if let Some((k, id)) = seen {
                 if settings & 4 != 0 {
@@ -110,6 +114,8 @@ fuzz_target!(|input: &[u8]| {
                     alone.set_pass_through(&mut budget);
                 } else if settings & 8 != 0 {
                     assert!(table.stop_reassembly(&k, id));
+                } else if settings & 16 != 0 {
+                    assert!(table.pass_through_side(&k, id, Role::Resp));
                 }
             }
         }

@@ -23,8 +23,8 @@
 //! - **No per-packet allocation after warm-up**: flow slots, the index (open addressing, `index.rs`) and free lists
 //!   grow to the cap and are then reused. Per-flow allocations: the reassembler pair of a
 //!   reassembled flow, and its buffers (growing by doubling up to the cap).
-//! - **No panic on any input**; no `unsafe`. The table is keyed with SipHash under a
-//!   caller-provided seed ([`FlowConfig::hash_seed`]).
+//! - **No panic on any input**; no `unsafe`. The table is keyed with SipHash-1-3 (the rounds
+//!   of Rust's `HashMap`) under a caller-provided seed ([`FlowConfig::hash_seed`]).
 //! - **Reassembly only as long as it is needed.** A caller that has learnt what it needs
 //!   stops a connection's reassembly ([`FlowTable::stop_reassembly`], e.g. the stream is not
 //!   TLS) or switches it, or one side of it, to pass-through
