@@ -9,7 +9,9 @@ use decode::tls::{
 };
 use decode::IpProtocol;
 
-use super::records::{Cell, Cells, Kind, Row};
+use std::io;
+
+use super::records::{Cell, Cells, JsonObject, Kind, Row};
 
 /// A connection, with the TLS session of the same connection when there was one.
 pub(crate) struct FlowRow<'a> {
@@ -177,52 +179,120 @@ impl Row for FlowRow<'_> {
     ];
 
     fn cells(&self) -> impl AsRef<[Cell<'_>]> {
+        /// Fills the cells in order.
+        struct Fill<'c, 'a>(std::slice::IterMut<'c, Cell<'a>>);
+        impl<'a> FieldSink<'a> for Fill<'_, 'a> {
+            fn field(&mut self, _: &'static str, cell: Cell<'a>) {
+                if let Some(slot) = self.0.next() {
+                    *slot = cell;
+                }
+            }
+        }
+        let mut cells: [Cell<'_>; FLOW_FIELDS] = std::array::from_fn(|_| Cell::Null);
+        self.fields(&mut Fill(cells.iter_mut()));
+        Cells::new(cells)
+    }
+
+    fn json(&self, out: &mut Vec<u8>, _keys: &[Box<[u8]>]) -> io::Result<()> {
+        /// Writes each field as it comes; the first error stops the writing.
+        struct Json<'o>(JsonObject<'o>, io::Result<()>);
+        impl<'a> FieldSink<'a> for Json<'_> {
+            // Inlined into each field's call: its type and key are then known there.
+            #[inline(always)]
+            fn field(&mut self, name: &'static str, cell: Cell<'a>) {
+                if self.1.is_ok() {
+                    self.1 = self.0.field(name, &cell);
+                }
+            }
+        }
+        let mut json = Json(JsonObject::new(out), Ok(()));
+        self.fields(&mut json);
+        let Json(object, result) = json;
+        result?;
+        object.end();
+        Ok(())
+    }
+}
+
+/// Where [`FlowRow::fields`] sends each field.
+trait FieldSink<'a> {
+    fn field(&mut self, name: &'static str, cell: Cell<'a>);
+}
+
+/// Fields of a `flows` record.
+const FLOW_FIELDS: usize = 34;
+
+impl FlowRow<'_> {
+    /// Every field, in column order, with its name: the one list both the cells (CSV, table,
+    /// Parquet) and the JSON object are made from. Inlined into each, so JSON gets its keys as
+    /// constants and each field's type known (a cell per field and a key looked up per field
+    /// were two thirds of the cost of a JSON line). A test checks the names are
+    /// [`COLUMNS`](Row::COLUMNS)'.
+    #[inline(always)]
+    fn fields<'s>(&'s self, sink: &mut impl FieldSink<'s>) {
+        let mut f = |name, cell| sink.field(name, cell);
         let r = self.rec;
         let tls = self.tls;
         let midstream = [r.orig_reassembly, r.resp_reassembly]
             .iter()
             .flatten()
             .any(|s| s.midstream);
+        f("flow_id", Cell::U64(r.first_frame));
+        f("start", Cell::Time(r.first_ts));
+        f("end", Cell::Time(r.last_ts));
+        f("duration", Cell::F64(duration_secs(r)));
+        f("proto", Cell::Str(proto_name(r.key.protocol)));
+        f("orig_h", addr(r.orig.addr));
+        f("orig_p", Cell::U64(r.orig.port.into()));
+        f("resp_h", addr(r.resp.addr));
+        f("resp_p", Cell::U64(r.resp.port.into()));
+        f("vlan", Cell::opt(r.vlan, |v| Cell::U64(v.into())));
+        f("initiator_known", Cell::Bool(r.initiator_known));
+        f("flipped", Cell::Bool(r.flipped));
+        f("conn_state", Cell::str(r.conn_state.as_str()));
+        f("history", Cell::str(r.history.as_str()));
+        f("orig_pkts", Cell::U64(r.orig_stats.packets));
+        f("orig_ip_bytes", Cell::U64(r.orig_stats.ip_bytes));
+        f("orig_bytes", Cell::U64(r.orig_stats.payload_bytes));
+        f("resp_pkts", Cell::U64(r.resp_stats.packets));
+        f("resp_ip_bytes", Cell::U64(r.resp_stats.ip_bytes));
+        f("resp_bytes", Cell::U64(r.resp_stats.payload_bytes));
+        f("end_reason", Cell::str(end_name(r.end)));
+        f("first_frame", Cell::U64(r.first_frame));
+        f("last_frame", Cell::U64(r.last_frame));
+        f("midstream", Cell::Bool(midstream));
+        f("gaps", Cell::U64(r.gaps().into()));
+        f("gap_bytes", Cell::U64(sum(r, |s| s.gap_bytes)));
+        f("overlap_conflicts", Cell::U64(r.overlap_conflicts().into()));
+        f(
+            "first_conflict_frame",
+            Cell::opt(r.first_conflict_frame(), Cell::U64),
+        );
+        f(
+            "reassembly_dropped_bytes",
+            Cell::U64(sum(r, |s| s.dropped_bytes)),
+        );
+        f(
+            "tls_sni",
+            Cell::opt(tls.and_then(TlsSummary::sni_str), Cell::str),
+        );
+        f("tls_version", tls.map_or(Cell::Null, negotiated));
         let alpn = tls.map(|t| match &t.alpn_chosen {
             Some(a) => vec![bytes_text(a)],
             None => t.alpn_offered.iter().map(|a| bytes_text(a)).collect(),
         });
-        Cells::new([
-            Cell::U64(r.first_frame),
-            Cell::Time(r.first_ts),
-            Cell::Time(r.last_ts),
-            Cell::F64(duration_secs(r)),
-            Cell::Str(proto_name(r.key.protocol)),
-            addr(r.orig.addr),
-            Cell::U64(r.orig.port.into()),
-            addr(r.resp.addr),
-            Cell::U64(r.resp.port.into()),
-            Cell::opt(r.vlan, |v| Cell::U64(v.into())),
-            Cell::Bool(r.initiator_known),
-            Cell::Bool(r.flipped),
-            Cell::str(r.conn_state.as_str()),
-            Cell::str(r.history.as_str()),
-            Cell::U64(r.orig_stats.packets),
-            Cell::U64(r.orig_stats.ip_bytes),
-            Cell::U64(r.orig_stats.payload_bytes),
-            Cell::U64(r.resp_stats.packets),
-            Cell::U64(r.resp_stats.ip_bytes),
-            Cell::U64(r.resp_stats.payload_bytes),
-            Cell::str(end_name(r.end)),
-            Cell::U64(r.first_frame),
-            Cell::U64(r.last_frame),
-            Cell::Bool(midstream),
-            Cell::U64(r.gaps().into()),
-            Cell::U64(sum(r, |s| s.gap_bytes)),
-            Cell::U64(r.overlap_conflicts().into()),
-            Cell::opt(r.first_conflict_frame(), Cell::U64),
-            Cell::U64(sum(r, |s| s.dropped_bytes)),
-            Cell::opt(tls.and_then(TlsSummary::sni_str), Cell::str),
-            tls.map_or(Cell::Null, negotiated),
+        f(
+            "tls_alpn",
             Cell::opt(alpn.filter(|a| !a.is_empty()), Cell::List),
+        );
+        f(
+            "tls_ja4",
             Cell::opt(tls.and_then(|t| t.ja4.as_ref()), |j| Cell::str(j.as_str())),
+        );
+        f(
+            "tls_established",
             Cell::opt(tls, |t| Cell::Bool(t.established)),
-        ])
+        );
     }
 }
 
@@ -423,7 +493,159 @@ pub(crate) fn tls_dir(role: decode::flow::Role) -> Dir {
 
 #[cfg(test)]
 mod tests {
+    use super::super::records::{json_keys, write_json_row};
     use super::*;
+    use decode::flow::{ConnState, DirStats, Endpoint, FlowId, FlowKey, History};
+    use decode::tls::{TlsConfig, TlsSession};
+
+    /// The names `fields` gives are the columns, in order.
+    #[test]
+    fn fields_are_the_columns() {
+        let rec = record(0);
+        let row = FlowRow {
+            rec: &rec,
+            tls: None,
+        };
+        struct Names(Vec<&'static str>);
+        impl FieldSink<'_> for Names {
+            fn field(&mut self, name: &'static str, _: Cell<'_>) {
+                self.0.push(name);
+            }
+        }
+        let mut names = Names(Vec::new());
+        row.fields(&mut names);
+        let names = names.0;
+        let columns: Vec<&str> = FlowRow::COLUMNS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, columns);
+        assert_eq!(names.len(), FLOW_FIELDS);
+    }
+
+    /// A varied record: IPv4 or IPv6, VLAN or not, reassembly counters or none, odd protocols,
+    /// times before 1970 and after 9999.
+    fn record(i: u64) -> FlowRecord {
+        let v6 = i % 3 == 1;
+        let addr = |n: u8| -> std::net::IpAddr {
+            if v6 {
+                std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, u16::from(n)).into()
+            } else {
+                std::net::Ipv4Addr::new(10, n, 0, 200).into()
+            }
+        };
+        let (orig, resp) = (
+            Endpoint {
+                addr: addr(1),
+                port: 40_000 + i as u16,
+            },
+            Endpoint {
+                addr: addr(2),
+                port: 443,
+            },
+        );
+        let protocol = [
+            IpProtocol::TCP,
+            IpProtocol::UDP,
+            IpProtocol(47),
+            IpProtocol::ICMPV6,
+        ][i as usize % 4];
+        let stats = |k: u64| DirStats {
+            packets: k,
+            ip_bytes: k * 1500,
+            payload_bytes: k * 1460,
+        };
+        let reasm = ReassemblyStats {
+            midstream: i % 2 == 0,
+            gaps: (i % 3) as u32,
+            gap_bytes: i * 7,
+            overlap_conflicts: (i % 2) as u32,
+            first_conflict_frame: (i % 2 == 1).then_some(i + 3),
+            dropped_bytes: i,
+            ..ReassemblyStats::default()
+        };
+        let first_ts = [0, -1_500_000_000, 1_704_067_200_123_456_789, i64::MAX][i as usize % 4];
+        FlowRecord {
+            id: FlowId(i),
+            key: FlowKey::new(orig, resp, protocol, None).0,
+            orig,
+            resp,
+            initiator_known: i % 2 == 0,
+            flipped: i % 5 == 0,
+            first_ts,
+            last_ts: first_ts.saturating_add(i as i64 * 1_234_567),
+            first_frame: i * 10 + 1,
+            last_frame: i * 10 + 9,
+            orig_stats: stats(i),
+            resp_stats: stats(i / 2),
+            conn_state: [
+                ConnState::S0,
+                ConnState::SF,
+                ConnState::Rej,
+                ConnState::Rstr,
+            ][i as usize % 4],
+            history: History::default(),
+            tcp_states: None,
+            vlan: (i % 4 == 2).then_some(42),
+            end: [
+                EndReason::Closed,
+                EndReason::IdleTimeout,
+                EndReason::Evicted,
+                EndReason::EndOfInput,
+            ][i as usize % 4],
+            orig_reassembly: (i % 3 != 0).then_some(reasm),
+            resp_reassembly: (i % 4 == 1).then_some(reasm),
+        }
+    }
+
+    /// A session that saw a real ClientHello (SNI, ALPN offered, JA4), then varied: a chosen
+    /// ALPN or not, a known or unknown version, an SNI needing escapes, bytes not UTF-8.
+    fn session(i: u64) -> TlsSummary {
+        let mut rng = samplegen::rng::SplitMix64::new(i);
+        let hello = samplegen::tls::ClientHello::new("sni.example", &mut rng).record_bytes();
+        let mut s = TlsSession::new(TlsConfig::default());
+        s.feed(Dir::ClientToServer, &hello, 1, 0).unwrap();
+        let mut t = s.take_summary();
+        if i % 2 == 0 {
+            t.alpn_chosen = Some(b"h2".iter().copied().collect());
+        }
+        if i % 3 == 0 {
+            t.alpn_offered.clear();
+        }
+        if i % 5 == 1 {
+            t.alpn_chosen = Some(b"x\xff\"y".iter().copied().collect());
+        }
+        t.negotiated_version = [
+            None,
+            Some(ProtocolVersion(0x0304)),
+            Some(ProtocolVersion(0x7f1c)),
+        ][i as usize % 3];
+        if i % 4 == 3 {
+            t.sni = Some(b"a\"b\\c\x01".iter().copied().collect());
+        }
+        if i % 7 == 0 {
+            t.ja4 = None;
+        }
+        t.established = i % 2 == 1;
+        t
+    }
+
+    /// A `flows` row's own JSON is the generic text of its cells, with and without TLS.
+    #[test]
+    fn own_json_equals_the_cells_json() {
+        let keys = json_keys(FlowRow::COLUMNS);
+        for i in 0..200 {
+            let rec = record(i);
+            let tls = session(i);
+            for tls in [None, Some(&tls)] {
+                let row = FlowRow { rec: &rec, tls };
+                let (mut own, mut generic) = (Vec::new(), Vec::new());
+                row.json(&mut own, &keys).unwrap();
+                write_json_row(&mut generic, &keys, row.cells().as_ref()).unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&own),
+                    String::from_utf8_lossy(&generic)
+                );
+            }
+        }
+    }
 
     #[test]
     fn names() {
