@@ -462,19 +462,20 @@ impl<'o> JsonObject<'o> {
         Self { out, first: true }
     }
 
-    /// One field (left out when null); `name` needs no escaping (a column name).
+    /// One field (left out when null); `key` is `,"name":` (a column name: no escaping), the
+    /// comma left out before the first field.
     #[inline(always)]
-    pub(crate) fn field(&mut self, name: &str, cell: &Cell<'_>) -> io::Result<()> {
+    pub(crate) fn field(&mut self, key: &str, cell: &Cell<'_>) -> io::Result<()> {
         if matches!(cell, Cell::Null) {
             return Ok(());
         }
-        if !self.first {
-            self.out.push(b',');
-        }
+        let key = if self.first {
+            key.get(1..).unwrap_or_default()
+        } else {
+            key
+        };
         self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.out.extend_from_slice(key.as_bytes());
         write_json_value(self.out, cell)
     }
 

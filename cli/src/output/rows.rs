@@ -182,7 +182,7 @@ impl Row for FlowRow<'_> {
         /// Fills the cells in order.
         struct Fill<'c, 'a>(std::slice::IterMut<'c, Cell<'a>>);
         impl<'a> FieldSink<'a> for Fill<'_, 'a> {
-            fn field(&mut self, _: &'static str, cell: Cell<'a>) {
+            fn field(&mut self, _: Column, cell: Cell<'a>) {
                 if let Some(slot) = self.0.next() {
                     *slot = cell;
                 }
@@ -199,9 +199,9 @@ impl Row for FlowRow<'_> {
         impl<'a> FieldSink<'a> for Json<'_> {
             // Inlined into each field's call: its type and key are then known there.
             #[inline(always)]
-            fn field(&mut self, name: &'static str, cell: Cell<'a>) {
+            fn field(&mut self, column: Column, cell: Cell<'a>) {
                 if self.1.is_ok() {
-                    self.1 = self.0.field(name, &cell);
+                    self.1 = self.0.field(column.json_key, &cell);
                 }
             }
         }
@@ -216,7 +216,22 @@ impl Row for FlowRow<'_> {
 
 /// Where [`FlowRow::fields`] sends each field.
 trait FieldSink<'a> {
-    fn field(&mut self, name: &'static str, cell: Cell<'a>);
+    fn field(&mut self, column: Column, cell: Cell<'a>);
+}
+
+/// A column, as its JSON key with a comma before it: `,"name":` (a constant).
+#[derive(Clone, Copy)]
+struct Column {
+    json_key: &'static str,
+}
+
+/// The [`Column`] named `$name`.
+macro_rules! col {
+    ($name:literal) => {
+        Column {
+            json_key: concat!(",\"", $name, "\":"),
+        }
+    };
 }
 
 /// Fields of a `flows` record.
@@ -230,67 +245,70 @@ impl FlowRow<'_> {
     /// [`COLUMNS`](Row::COLUMNS)'.
     #[inline(always)]
     fn fields<'s>(&'s self, sink: &mut impl FieldSink<'s>) {
-        let mut f = |name, cell| sink.field(name, cell);
+        let mut f = |column, cell| sink.field(column, cell);
         let r = self.rec;
         let tls = self.tls;
         let midstream = [r.orig_reassembly, r.resp_reassembly]
             .iter()
             .flatten()
             .any(|s| s.midstream);
-        f("flow_id", Cell::U64(r.first_frame));
-        f("start", Cell::Time(r.first_ts));
-        f("end", Cell::Time(r.last_ts));
-        f("duration", Cell::F64(duration_secs(r)));
-        f("proto", Cell::Str(proto_name(r.key.protocol)));
-        f("orig_h", addr(r.orig.addr));
-        f("orig_p", Cell::U64(r.orig.port.into()));
-        f("resp_h", addr(r.resp.addr));
-        f("resp_p", Cell::U64(r.resp.port.into()));
-        f("vlan", Cell::opt(r.vlan, |v| Cell::U64(v.into())));
-        f("initiator_known", Cell::Bool(r.initiator_known));
-        f("flipped", Cell::Bool(r.flipped));
-        f("conn_state", Cell::str(r.conn_state.as_str()));
-        f("history", Cell::str(r.history.as_str()));
-        f("orig_pkts", Cell::U64(r.orig_stats.packets));
-        f("orig_ip_bytes", Cell::U64(r.orig_stats.ip_bytes));
-        f("orig_bytes", Cell::U64(r.orig_stats.payload_bytes));
-        f("resp_pkts", Cell::U64(r.resp_stats.packets));
-        f("resp_ip_bytes", Cell::U64(r.resp_stats.ip_bytes));
-        f("resp_bytes", Cell::U64(r.resp_stats.payload_bytes));
-        f("end_reason", Cell::str(end_name(r.end)));
-        f("first_frame", Cell::U64(r.first_frame));
-        f("last_frame", Cell::U64(r.last_frame));
-        f("midstream", Cell::Bool(midstream));
-        f("gaps", Cell::U64(r.gaps().into()));
-        f("gap_bytes", Cell::U64(sum(r, |s| s.gap_bytes)));
-        f("overlap_conflicts", Cell::U64(r.overlap_conflicts().into()));
+        f(col!("flow_id"), Cell::U64(r.first_frame));
+        f(col!("start"), Cell::Time(r.first_ts));
+        f(col!("end"), Cell::Time(r.last_ts));
+        f(col!("duration"), Cell::F64(duration_secs(r)));
+        f(col!("proto"), Cell::Str(proto_name(r.key.protocol)));
+        f(col!("orig_h"), addr(r.orig.addr));
+        f(col!("orig_p"), Cell::U64(r.orig.port.into()));
+        f(col!("resp_h"), addr(r.resp.addr));
+        f(col!("resp_p"), Cell::U64(r.resp.port.into()));
+        f(col!("vlan"), Cell::opt(r.vlan, |v| Cell::U64(v.into())));
+        f(col!("initiator_known"), Cell::Bool(r.initiator_known));
+        f(col!("flipped"), Cell::Bool(r.flipped));
+        f(col!("conn_state"), Cell::str(r.conn_state.as_str()));
+        f(col!("history"), Cell::str(r.history.as_str()));
+        f(col!("orig_pkts"), Cell::U64(r.orig_stats.packets));
+        f(col!("orig_ip_bytes"), Cell::U64(r.orig_stats.ip_bytes));
+        f(col!("orig_bytes"), Cell::U64(r.orig_stats.payload_bytes));
+        f(col!("resp_pkts"), Cell::U64(r.resp_stats.packets));
+        f(col!("resp_ip_bytes"), Cell::U64(r.resp_stats.ip_bytes));
+        f(col!("resp_bytes"), Cell::U64(r.resp_stats.payload_bytes));
+        f(col!("end_reason"), Cell::str(end_name(r.end)));
+        f(col!("first_frame"), Cell::U64(r.first_frame));
+        f(col!("last_frame"), Cell::U64(r.last_frame));
+        f(col!("midstream"), Cell::Bool(midstream));
+        f(col!("gaps"), Cell::U64(r.gaps().into()));
+        f(col!("gap_bytes"), Cell::U64(sum(r, |s| s.gap_bytes)));
         f(
-            "first_conflict_frame",
+            col!("overlap_conflicts"),
+            Cell::U64(r.overlap_conflicts().into()),
+        );
+        f(
+            col!("first_conflict_frame"),
             Cell::opt(r.first_conflict_frame(), Cell::U64),
         );
         f(
-            "reassembly_dropped_bytes",
+            col!("reassembly_dropped_bytes"),
             Cell::U64(sum(r, |s| s.dropped_bytes)),
         );
         f(
-            "tls_sni",
+            col!("tls_sni"),
             Cell::opt(tls.and_then(TlsSummary::sni_str), Cell::str),
         );
-        f("tls_version", tls.map_or(Cell::Null, negotiated));
+        f(col!("tls_version"), tls.map_or(Cell::Null, negotiated));
         let alpn = tls.map(|t| match &t.alpn_chosen {
             Some(a) => vec![bytes_text(a)],
             None => t.alpn_offered.iter().map(|a| bytes_text(a)).collect(),
         });
         f(
-            "tls_alpn",
+            col!("tls_alpn"),
             Cell::opt(alpn.filter(|a| !a.is_empty()), Cell::List),
         );
         f(
-            "tls_ja4",
+            col!("tls_ja4"),
             Cell::opt(tls.and_then(|t| t.ja4.as_ref()), |j| Cell::str(j.as_str())),
         );
         f(
-            "tls_established",
+            col!("tls_established"),
             Cell::opt(tls, |t| Cell::Bool(t.established)),
         );
     }
@@ -508,8 +526,9 @@ mod tests {
         };
         struct Names(Vec<&'static str>);
         impl FieldSink<'_> for Names {
-            fn field(&mut self, name: &'static str, _: Cell<'_>) {
-                self.0.push(name);
+            fn field(&mut self, column: Column, _: Cell<'_>) {
+                let name = column.json_key.strip_prefix(",\"").unwrap();
+                self.0.push(name.strip_suffix("\":").unwrap());
             }
         }
         let mut names = Names(Vec::new());
