@@ -9,9 +9,9 @@
 # (default 5) alternating runs of `flows` and ndpiReader, one right after the other: on a
 # shared machine whose speed drifts by 20-30 % within minutes, the ratio within each pair is
 # the steadier figure, and the script prints every pair's ratio, their median and range.
-# flowsleuth runs with its default threads (on 2 cores: two workers, each reading the whole
-# file and tracking half of the connections) and again with --threads 1; ndpiReader and tshark
-# read a file on one thread.
+# flowsleuth runs with its default threads (on 2 cores: one thread reading the file once and
+# two workers, each tracking half of the connections) and again with --threads 1; ndpiReader
+# and tshark read a file on one thread.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
