@@ -157,13 +157,8 @@ mod tests {
     /// nanoseconds with every digit position exercised.
     #[test]
     fn fast_text_equals_formatted_text() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = samplegen::rng::SplitMix64::new(3339);
+        let mut next = || rng.next_u64();
         // 0000-01-01 and 9999-12-31T23:59:59 in Unix seconds.
         let (lo, hi) = (-62_167_219_200i64, 253_402_300_799i64);
         let span = u64::try_from(hi - lo + 1).unwrap_or(1);

@@ -53,41 +53,32 @@ mod tests {
         assert_eq!(ones_complement_sum(&[]), 0);
     }
 
-    /// Against the word-by-word definition, on every length up to 80 and random bytes
-    /// (all-ones words too, for the carries).
-    #[test]
-    fn matches_the_16_bit_definition() {
-        fn reference(data: &[u8]) -> u16 {
-            let mut sum: u64 = 0;
-            for (i, b) in data.iter().enumerate() {
-                sum += u64::from(*b) << if i % 2 == 0 { 8 } else { 0 };
-            }
-            while sum > 0xffff {
-                sum = (sum & 0xffff) + (sum >> 16);
-            }
-            sum as u16
+    /// The byte-wise definition.
+    fn reference(data: &[u8]) -> u16 {
+        let mut sum: u64 = 0;
+        for (i, b) in data.iter().enumerate() {
+            sum += u64::from(*b) << if i % 2 == 0 { 8 } else { 0 };
         }
-        let mut x = 0x1234_5678_9abc_def0u64;
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        sum as u16
+    }
+
+    proptest::proptest! {
+        /// Against the byte-wise definition, on any bytes of any length up to 80.
+        #[test]
+        fn matches_the_16_bit_definition(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80)) {
+            proptest::prop_assert_eq!(ones_complement_sum(&data), reference(&data));
+        }
+    }
+
+    /// All-ones words, for the carries, on every length up to 80.
+    #[test]
+    fn carries() {
         for len in 0..80 {
-            for fill in 0..4 {
-                let data: alloc::vec::Vec<u8> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        if fill == 0 {
-                            0xff
-                        } else {
-                            x as u8
-                        }
-                    })
-                    .collect();
-                assert_eq!(
-                    ones_complement_sum(&data),
-                    reference(&data),
-                    "{len} {data:?}"
-                );
-            }
+            let data = alloc::vec![0xffu8; len];
+            assert_eq!(ones_complement_sum(&data), reference(&data), "{len}");
         }
     }
 }

@@ -129,6 +129,18 @@ fn handshake() -> Vec<Vec<u8>> {
     ]
 }
 
+/// A table that reassembles every connection, after the three-way handshake of C and S.
+fn reassembling_after_handshake() -> Run {
+    let mut run = Run::new(FlowConfig {
+        reassemble: Some(reassemble_all),
+        ..FlowConfig::default()
+    });
+    for p in handshake() {
+        run.feed(0, &p);
+    }
+    run
+}
+
 fn with(mut base: Vec<Vec<u8>>, more: &[Vec<u8>]) -> Vec<Vec<u8>> {
     base.extend_from_slice(more);
     base
@@ -484,13 +496,7 @@ fn stop_and_pass_through_reassembly() {
 
 #[test]
 fn pass_through_of_one_side() {
-    let mut run = Run::new(FlowConfig {
-        reassemble: Some(reassemble_all),
-        ..FlowConfig::default()
-    });
-    for p in handshake() {
-        run.feed(0, &p);
-    }
+    let mut run = reassembling_after_handshake();
     run.feed(0, &tcp(C, S, 1001, 5001, ACK, b"abc"));
     let (_, _, d, _) = run.feed(0, &tcp(S, C, 5001, 1004, ACK, b"OK")).unwrap();
     assert_eq!(d, b"OK");
@@ -587,13 +593,7 @@ fn syn_flood_of_a_million_half_open_flows_stays_at_the_cap() {
 
 #[test]
 fn reassembly_through_the_table() {
-    let mut run = Run::new(FlowConfig {
-        reassemble: Some(reassemble_all),
-        ..FlowConfig::default()
-    });
-    for p in handshake() {
-        run.feed(0, &p);
-    }
+    let mut run = reassembling_after_handshake();
     // Client sends "abcdefghi" as 3 segments, delivered 3-1-2.
     let (_, _, d3, _) = run.feed(0, &tcp(C, S, 1007, 5001, ACK, b"ghi")).unwrap();
     let (_, _, d1, _) = run.feed(0, &tcp(C, S, 1001, 5001, ACK, b"abc")).unwrap();
@@ -617,13 +617,7 @@ fn reassembly_through_the_table() {
 
 #[test]
 fn reassembly_gap_at_end_sets_history_g() {
-    let mut run = Run::new(FlowConfig {
-        reassemble: Some(reassemble_all),
-        ..FlowConfig::default()
-    });
-    for p in handshake() {
-        run.feed(0, &p);
-    }
+    let mut run = reassembling_after_handshake();
     run.feed(0, &tcp(C, S, 1001, 5001, ACK, b"abc"));
     run.feed(0, &tcp(C, S, 1010, 5001, ACK, b"jkl")); // bytes 1004..1010 never seen
     let recs = run.finish();

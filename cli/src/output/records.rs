@@ -839,13 +839,8 @@ mod tests {
     /// -compatible forms, and random ones, against std's `Display`.
     #[test]
     fn ipv6_text_matches_display() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = samplegen::rng::SplitMix64::new(7);
+        let mut next = || rng.next_u64();
         let mut cases: Vec<[u16; 8]> = Vec::new();
         // Every pattern of zero and non-zero groups, with varied non-zero values.
         let values = [1, 0xf, 0x10, 0xab, 0x100, 0xfff, 0x1000, 0xffff];
