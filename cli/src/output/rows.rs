@@ -90,8 +90,8 @@ fn bytes_text(b: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(b)
 }
 
-/// An address as text: IPv4 digit by digit (its `Display` goes through `fmt`, which cost more
-/// than all the other cells of a flow record together), IPv6 through `Display` (RFC 5952).
+/// An address cell: written as text without `fmt` in JSON (its `Display` cost more than all
+/// the other cells of a flow record together), through `Display` elsewhere.
 fn addr(a: std::net::IpAddr) -> Cell<'static> {
     Cell::Ip(a)
 }

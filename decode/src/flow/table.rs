@@ -395,8 +395,9 @@ fn hash_key(seed: (u64, u64), key: &FlowKey) -> u64 {
     h.finish()
 }
 
-/// SipHash-C-D of a message of whole little-endian 64-bit words (at most 31: the length byte
-/// is the byte count mod 256), with C compression rounds per word and D finalization rounds.
+/// SipHash-C-D of a message of whole little-endian 64-bit words (the final word carries the
+/// byte count mod 256, as SipHash specifies), with C compression rounds per word and D
+/// finalization rounds.
 /// With C = 2, D = 4 it is the value `core::hash::SipHasher::new_with_keys(k0, k1)` gives for
 /// those bytes (a test checks), in a third of its instructions (no byte-stream
 /// bookkeeping); the table uses C = 1, D = 3.
