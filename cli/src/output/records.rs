@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Write};
-use std::mem::ManuallyDrop;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use decode::tls::{CertInfo, Dir, Phase};
@@ -65,48 +64,6 @@ impl<'a> Cell<'a> {
     /// An optional value.
     pub(crate) fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> Self) -> Self {
         v.map_or(Self::Null, f)
-    }
-}
-
-/// A fixed number of cells, for a row type whose cells are known at compile time, dropped
-/// cheaply: only the cells that own memory are dropped one by one (most borrow or are plain
-/// values; the array's own drop glue called a function per cell, 3 % of a `flows` run's
-/// instructions).
-pub(crate) struct Cells<'a, const N: usize>(ManuallyDrop<[Cell<'a>; N]>);
-
-impl<'a, const N: usize> Cells<'a, N> {
-    pub(crate) fn new(cells: [Cell<'a>; N]) -> Self {
-        Self(ManuallyDrop::new(cells))
-    }
-}
-
-impl<'a, const N: usize> AsRef<[Cell<'a>]> for Cells<'a, N> {
-    fn as_ref(&self) -> &[Cell<'a>] {
-        &self.0[..]
-    }
-}
-
-impl<const N: usize> Drop for Cells<'_, N> {
-    fn drop(&mut self) {
-        for cell in self.0.iter_mut() {
-            // Any variant not known to own nothing is dropped (so a new variant that owns
-            // memory is never leaked); what is left owns nothing and needs no drop.
-            let owns_nothing = matches!(
-                cell,
-                Cell::Null
-                    | Cell::Bool(_)
-                    | Cell::U64(_)
-                    | Cell::F64(_)
-                    | Cell::Str(Cow::Borrowed(_))
-                    | Cell::Ip(_)
-                    | Cell::Time(_)
-                    | Cell::Phases(_)
-                    | Cell::Certs(_)
-            );
-            if !owns_nothing {
-                drop(std::mem::replace(cell, Cell::Null));
-            }
-        }
     }
 }
 
@@ -487,45 +444,43 @@ impl<'o> JsonObject<'o> {
 /// A cell's JSON value (not null: the caller leaves null cells out).
 #[inline(always)]
 fn write_json_value(out: &mut Vec<u8>, cell: &Cell<'_>) -> io::Result<()> {
-    {
-        match cell {
-            Cell::Null => {}
-            Cell::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Cell::U64(v) => out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),
-            // As serde_json writes an f64 (through the same formatter), without its machinery.
-            Cell::F64(v) if v.is_finite() => {
-                out.extend_from_slice(zmij::Buffer::new().format_finite(*v).as_bytes());
-            }
-            Cell::F64(_) => out.extend_from_slice(b"null"),
-            Cell::Time(ns) => match Rfc3339(timestamp(*ns)).to_bytes() {
-                Some(b) => {
-                    out.push(b'"');
-                    out.extend_from_slice(&b);
-                    out.push(b'"');
-                }
-                None => serde_json::to_writer(&mut *out, cell).map_err(io::Error::from)?,
-            },
-            Cell::Str(s) => write_json_str(out, s)?,
-            Cell::Ip(a) => {
-                out.push(b'"');
-                match a {
-                    IpAddr::V4(a) => ipv4_text(out, *a),
-                    IpAddr::V6(a) => ipv6_text(out, *a),
-                }
-                out.push(b'"');
-            }
-            Cell::List(items) => {
-                out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    write_json_str(out, item)?;
-                }
-                out.push(b']');
-            }
-            _ => serde_json::to_writer(&mut *out, cell).map_err(io::Error::from)?,
+    match cell {
+        Cell::Null => {}
+        Cell::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Cell::U64(v) => out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),
+        // As serde_json writes an f64 (through the same formatter), without its machinery.
+        Cell::F64(v) if v.is_finite() => {
+            out.extend_from_slice(zmij::Buffer::new().format_finite(*v).as_bytes());
         }
+        Cell::F64(_) => out.extend_from_slice(b"null"),
+        Cell::Time(ns) => match Rfc3339(timestamp(*ns)).to_bytes() {
+            Some(b) => {
+                out.push(b'"');
+                out.extend_from_slice(&b);
+                out.push(b'"');
+            }
+            None => serde_json::to_writer(&mut *out, cell).map_err(io::Error::from)?,
+        },
+        Cell::Str(s) => write_json_str(out, s)?,
+        Cell::Ip(a) => {
+            out.push(b'"');
+            match a {
+                IpAddr::V4(a) => ipv4_text(out, *a),
+                IpAddr::V6(a) => ipv6_text(out, *a),
+            }
+            out.push(b'"');
+        }
+        Cell::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_str(out, item)?;
+            }
+            out.push(b']');
+        }
+        _ => serde_json::to_writer(&mut *out, cell).map_err(io::Error::from)?,
     }
     Ok(())
 }

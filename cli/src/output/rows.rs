@@ -1,6 +1,7 @@
 //! The fields of a `flows` record and of a `tls` record (names documented in the README).
 
 use std::borrow::Cow;
+use std::io;
 
 use decode::flow::{EndReason, FlowRecord, ReassemblyStats};
 use decode::tls::{
@@ -9,9 +10,7 @@ use decode::tls::{
 };
 use decode::IpProtocol;
 
-use std::io;
-
-use super::records::{Cell, Cells, JsonObject, Kind, Row};
+use super::records::{Cell, JsonObject, Kind, Row};
 
 /// A connection, with the TLS session of the same connection when there was one.
 pub(crate) struct FlowRow<'a> {
@@ -88,12 +87,6 @@ fn cipher(c: u16) -> Cow<'static, str> {
 
 fn bytes_text(b: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(b)
-}
-
-/// An address cell: written as text without `fmt` in JSON (its `Display` cost more than all
-/// the other cells of a flow record together), through `Display` elsewhere.
-fn addr(a: std::net::IpAddr) -> Cell<'static> {
-    Cell::Ip(a)
 }
 
 fn duration_secs(rec: &FlowRecord) -> f64 {
@@ -190,7 +183,7 @@ impl Row for FlowRow<'_> {
         }
         let mut cells: [Cell<'_>; FLOW_FIELDS] = std::array::from_fn(|_| Cell::Null);
         self.fields(&mut Fill(cells.iter_mut()));
-        Cells::new(cells)
+        cells
     }
 
     fn json(&self, out: &mut Vec<u8>, _keys: &[Box<[u8]>]) -> io::Result<()> {
@@ -257,9 +250,9 @@ impl FlowRow<'_> {
         f(col!("end"), Cell::Time(r.last_ts));
         f(col!("duration"), Cell::F64(duration_secs(r)));
         f(col!("proto"), Cell::Str(proto_name(r.key.protocol)));
-        f(col!("orig_h"), addr(r.orig.addr));
+        f(col!("orig_h"), Cell::Ip(r.orig.addr));
         f(col!("orig_p"), Cell::U64(r.orig.port.into()));
-        f(col!("resp_h"), addr(r.resp.addr));
+        f(col!("resp_h"), Cell::Ip(r.resp.addr));
         f(col!("resp_p"), Cell::U64(r.resp.port.into()));
         f(col!("vlan"), Cell::opt(r.vlan, |v| Cell::U64(v.into())));
         f(col!("initiator_known"), Cell::Bool(r.initiator_known));
@@ -421,9 +414,9 @@ impl Row for TlsRow<'_> {
         vec![
             Cell::U64(r.first_frame),
             Cell::Time(r.first_ts),
-            addr(r.orig.addr),
+            Cell::Ip(r.orig.addr),
             Cell::U64(r.orig.port.into()),
-            addr(r.resp.addr),
+            Cell::Ip(r.resp.addr),
             Cell::U64(r.resp.port.into()),
             Cell::str(self.transport),
             Cell::opt(r.vlan, |v| Cell::U64(v.into())),
