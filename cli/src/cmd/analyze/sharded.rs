@@ -6,11 +6,11 @@
 //! The shard is a fixed mix of the connection's two endpoints, so both directions of a
 //! connection, its TLS session and its QUIC state land in the same worker. It is read from the
 //! frame's bytes where they are plain enough ([`fast_shard`]: Ethernet with up to three VLAN
-//! tags, IPv4 or IPv6, TCP or UDP; ARP); any other frame goes to every worker, which decodes
-//! it and keeps it only if it is of its shard ([`shard_of`]). Each worker has its own flow table (the flow cap and the
-//! reassembly memory budget are split between them), its own sessions and its own record
-//! writer, writing into memory, and counts the frames of its shard; the reader counts the
-//! frames read.
+//! tags, IPv4 or IPv6, TCP, UDP or ICMP; ARP); any other frame goes to every worker, which
+//! decodes it and keeps it only if it is of its shard ([`shard_of`]). Each worker has its own
+//! flow table (the flow cap and the reassembly memory budget are split between them), its own
+//! sessions and its own record writer, writing into memory, and counts the frames of its
+//! shard; the reader counts the frames read.
 //!
 //! Measured before this design: every worker reading and framing the whole file itself (the
 //! page-cache copy and the framing paid once per worker: CPU time 1.18-1.24 s against
@@ -40,7 +40,7 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 use capture::{FileFormat, FileSource, PacketRef, PacketSource, SharedBlock, Timestamp};
 use decode::flow::{Endpoint, FlowConfig, FlowId, FlowKey};
-use decode::{DecodedPacket, EtherType, LinkType};
+use decode::{DecodedPacket, EtherType, IpProtocol, LinkType};
 use indicatif::ProgressBar;
 
 use super::{new_writer, Engine, Mode, Summary, Writer};
@@ -60,7 +60,7 @@ const AHEAD: usize = 16;
 /// `INPUT_AHEAD + 2` rounds' bytes, some 5 MiB for 560-byte frames; 16 rounds ahead was no
 /// faster and took 6 MB more).
 const INPUT_AHEAD: usize = 2;
-/// Threads by default: the CPUs, at most this many (each worker reads the whole file).
+/// Workers by default: the CPUs, at most this many.
 const DEFAULT_MAX: usize = 4;
 /// Without `--threads`, smaller files are read on one thread (threads would save little, and
 /// one thread writes records in the order connections ended).
@@ -147,7 +147,7 @@ pub(super) fn shard_of(d: &DecodedPacket<'_>, n: usize) -> usize {
 
 /// ICMP or ICMPv6: sharded by addresses alone.
 fn is_icmp(protocol: u8) -> bool {
-    protocol == 1 || protocol == 58
+    matches!(IpProtocol(protocol), IpProtocol::ICMP | IpProtocol::ICMPV6)
 }
 
 /// [`shard_of`] straight from the frame's bytes, without decoding it, for the common case: an
@@ -212,10 +212,10 @@ pub(super) fn fast_shard(link: LinkType, frame: &[u8], n: usize) -> Option<usize
     };
     // ICMP over IPv4, ICMPv6 over IPv6 (any other next header there may be an extension
     // header, after which the key's protocol is another): by addresses alone, as `shard_of`.
-    let (sport, dport) = match protocol {
-        6 | 17 => (be16(l4, 0)?, be16(l4, 2)?),
-        1 if !v6 => (0, 0),
-        58 if v6 => (0, 0),
+    let (sport, dport) = match IpProtocol(protocol) {
+        IpProtocol::TCP | IpProtocol::UDP => (be16(l4, 0)?, be16(l4, 2)?),
+        IpProtocol::ICMP if !v6 => (0, 0),
+        IpProtocol::ICMPV6 if v6 => (0, 0),
         _ => return None,
     };
     Some(shard_mix((src, sport), (dst, dport), protocol, vlan, n))
@@ -258,6 +258,7 @@ impl Write for Shared {
 
 /// A frame handed to a worker: where its bytes are in the round's blocks, and what the file
 /// said of it.
+#[derive(Clone, Copy)]
 struct Routed {
     frame: u64,
     ts: Timestamp,
@@ -559,7 +560,7 @@ fn reader(
             ),
             None => {
                 for round in &mut rounds {
-                    round.push(block, start, Routed { ..frame });
+                    round.push(block, start, frame);
                 }
             }
         }
